@@ -1,0 +1,2 @@
+// Subpath entry: import { PlatformVpc } from '@optibid/constructs-lib/aws'.
+export * from './src/aws';

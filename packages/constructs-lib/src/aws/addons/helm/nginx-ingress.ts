@@ -1,0 +1,38 @@
+import * as eks from 'aws-cdk-lib/aws-eks-v2';
+import { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../../../config/schema';
+import type { PlatformNames } from '../../../naming/naming';
+import { installChart } from './install-chart';
+
+/**
+ * F5 NGINX Ingress Controller (nginx/kubernetes-ingress; the community ingress-nginx was retired in March 2026).
+ * It sits behind the ALB: a ClusterIP Service the ALB reaches by pod IP, the real client IP taken from
+ * X-Forwarded-For set by the ALB, snippets off (they let an Ingress author inject raw NGINX config).
+ */
+export function addNginxIngress(scope: Construct, cluster: eks.ICluster, config: EnvironmentConfig, names: PlatformNames): eks.HelmChart {
+  return installChart(scope, 'NginxIngress', 'nginxIngress', {
+    cluster,
+    namespace: names.namespaces.ingress,
+    release: names.ingress.nginxRelease,
+    values: {
+      controller: {
+        kind: 'deployment',
+        replicaCount: config.tier === 'dev' ? 1 : 3,
+        ingressClass: { name: names.ingress.nginxClass, create: true, setAsDefaultIngress: false },
+        service: { type: 'ClusterIP' },
+        healthStatus: true,
+        enableSnippets: false,
+        enableCustomResources: false,
+        config: {
+          entries: {
+            'server-tokens': 'False',
+            'real-ip-header': 'X-Forwarded-For',
+            'set-real-ip-from': config.network.vpcCidr,
+            'real-ip-recursive': 'True',
+          },
+        },
+        podDisruptionBudget: { enabled: config.tier !== 'dev', minAvailable: 1 },
+      },
+    },
+  });
+}

@@ -1,0 +1,85 @@
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as eks from 'aws-cdk-lib/aws-eks-v2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../../config/schema';
+import type { PlatformNames } from '../../naming/naming';
+import { KUBERNETES_VERSIONS } from '../../versions/kubernetes';
+import { PlatformKey } from '../security/platform-key';
+
+export interface PlatformClusterProps {
+  readonly config: EnvironmentConfig;
+  readonly names: PlatformNames;
+  readonly vpc: ec2.IVpc;
+}
+
+/** Every control-plane log type: API, audit, authenticator, controller manager, scheduler. */
+export const ALL_CONTROL_PLANE_LOGS = [
+  eks.ClusterLoggingTypes.API,
+  eks.ClusterLoggingTypes.AUDIT,
+  eks.ClusterLoggingTypes.AUTHENTICATOR,
+  eks.ClusterLoggingTypes.CONTROLLER_MANAGER,
+  eks.ClusterLoggingTypes.SCHEDULER,
+];
+
+/**
+ * The EKS control plane (aws-eks-v2, native AWS::EKS::Cluster): private subnets, secrets envelope encryption with a
+ * rotating KMS key, all control-plane logs, endpoint access from the config, API-mode access entries (no aws-auth),
+ * and the kubectl provider (version-matched layer, in the private subnets so it reaches a restricted endpoint).
+ */
+export class PlatformCluster extends Construct {
+  readonly cluster: eks.Cluster;
+  readonly adminRole: iam.Role;
+  readonly readOnlyRole: iam.Role;
+
+  constructor(scope: Construct, id: string, props: PlatformClusterProps) {
+    super(scope, id);
+    const { config, names, vpc } = props;
+    const c = config.cluster;
+    const version = KUBERNETES_VERSIONS[c.kubernetesVersion];
+    const secretsKey = new PlatformKey(this, 'SecretsKey', { alias: names.kms.eksSecrets, description: `${names.clusterName} Kubernetes secrets envelope encryption` }).key;
+
+    const endpointAccess = c.endpointAccess === 'private' ? eks.EndpointAccess.PRIVATE : eks.EndpointAccess.PUBLIC_AND_PRIVATE.onlyFrom(...c.publicAccessCidrs);
+    const privateSubnets = vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }).subnets;
+
+    this.cluster = new eks.Cluster(this, 'Cluster', {
+      clusterName: names.clusterName,
+      version: eks.KubernetesVersion.of(c.kubernetesVersion),
+      vpc,
+      vpcSubnets: [{ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }],
+      endpointAccess,
+      secretsEncryptionKey: secretsKey,
+      clusterLogging: ALL_CONTROL_PLANE_LOGS,
+      // Node groups are added explicitly; vpc-cni, coredns and kube-proxy come as pinned managed add-ons.
+      defaultCapacityType: eks.DefaultCapacityType.NODEGROUP,
+      defaultCapacity: 0,
+      bootstrapSelfManagedAddons: false,
+      // Humans get access through the roles below, not as the CloudFormation caller.
+      bootstrapClusterCreatorAdminPermissions: false,
+      kubectlProviderOptions: {
+        kubectlLayer: version.kubectlLayer(this, 'KubectlLayer'),
+        privateSubnets,
+      },
+      tags: { 'optibid.io/environment': config.name },
+    });
+
+    // Access entries (API authentication mode): two roles mapped to access policies and Kubernetes groups.
+    const trusted = c.trustedPrincipalArns.length
+      ? new iam.CompositePrincipal(...c.trustedPrincipalArns.map((a) => new iam.ArnPrincipal(a)))
+      : new iam.AccountRootPrincipal();
+    this.adminRole = new iam.Role(this, 'AdminRole', { roleName: names.access.adminRoleName, assumedBy: trusted, description: `Cluster admin of ${names.clusterName}` });
+    this.readOnlyRole = new iam.Role(this, 'ReadOnlyRole', { roleName: names.access.readOnlyRoleName, assumedBy: trusted, description: `Read-only access to ${names.clusterName}` });
+    this.accessEntry('AdminAccess', this.adminRole, 'AmazonEKSClusterAdminPolicy', names.access.adminGroup);
+    this.accessEntry('ReadOnlyAccess', this.readOnlyRole, 'AmazonEKSAdminViewPolicy', names.access.readOnlyGroup);
+  }
+
+  private accessEntry(id: string, role: iam.IRole, policy: string, group: string): void {
+    new eks.CfnAccessEntry(this, id, {
+      clusterName: this.cluster.clusterName,
+      principalArn: role.roleArn,
+      type: 'STANDARD',
+      kubernetesGroups: [group],
+      accessPolicies: [{ policyArn: `arn:aws:eks::aws:cluster-access-policy/${policy}`, accessScope: { type: 'cluster' } }],
+    });
+  }
+}

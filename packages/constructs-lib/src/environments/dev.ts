@@ -1,0 +1,29 @@
+import type { EnvironmentConfigInput } from '../config/schema';
+import { DEFAULT_KUBERNETES_VERSION } from '../versions/kubernetes';
+
+/** Dev: small and cheap. One NAT gateway, one small node group, single replicas. Not highly available. */
+export const dev: EnvironmentConfigInput = {
+  name: 'dev',
+  tier: 'dev',
+  // Placeholder account: replace with the dev account id before `cdk deploy`.
+  account: '111111111111',
+  region: 'us-west-2',
+  availabilityZones: ['us-west-2a', 'us-west-2b', 'us-west-2c'],
+  network: {
+    vpcCidr: '10.10.0.0/16',
+    publicSubnetCidrs: ['10.10.0.0/24', '10.10.1.0/24', '10.10.2.0/24'],
+    privateSubnetCidrs: ['10.10.32.0/20', '10.10.48.0/20', '10.10.64.0/20'],
+    natGateways: 1,
+    flowLogRetentionDays: 30,
+  },
+  cluster: {
+    kubernetesVersion: DEFAULT_KUBERNETES_VERSION,
+    endpointAccess: 'public-and-private',
+    publicAccessCidrs: ['203.0.113.0/24'],
+    maxTotalNodes: 4,
+    nodeGroups: [{ name: 'general', instanceType: 'm5.large', minSize: 1, maxSize: 3, diskSizeGiB: 40 }],
+  },
+  app: { minReplicas: 1, maxReplicas: 3 },
+  database: { volumeSizeGiB: 20 },
+  backups: { transitionToInfrequentAccessDays: 30, transitionToGlacierDays: 60, expirationDays: 90 },
+};

@@ -1,0 +1,39 @@
+import type { EnvironmentConfigInput } from '../config/schema';
+import { DEFAULT_KUBERNETES_VERSION } from '../versions/kubernetes';
+
+/**
+ * Production: the seed's figures. us-west-2 over three zones, a NAT gateway per zone, two managed node groups of
+ * 3-6 nodes each (one per zone at minimum) with the cluster autoscaler capping the total at 10, 100 GB gp3 volumes,
+ * the application HPA at 3-10 pods.
+ */
+export const production: EnvironmentConfigInput = {
+  name: 'production',
+  tier: 'production',
+  // Placeholder account: replace with the production account id before `cdk deploy`.
+  account: '333333333333',
+  region: 'us-west-2',
+  availabilityZones: ['us-west-2a', 'us-west-2b', 'us-west-2c'],
+  network: {
+    vpcCidr: '10.30.0.0/16',
+    publicSubnetCidrs: ['10.30.0.0/24', '10.30.1.0/24', '10.30.2.0/24'],
+    // /19 per zone: the VPC CNI gives every pod a VPC address, so the private subnets are sized for pods.
+    privateSubnetCidrs: ['10.30.32.0/19', '10.30.64.0/19', '10.30.96.0/19'],
+    natGateways: 3,
+    flowLogRetentionDays: 365,
+  },
+  cluster: {
+    kubernetesVersion: DEFAULT_KUBERNETES_VERSION,
+    endpointAccess: 'public-and-private',
+    // Documentation range (RFC 5737): replace with the VPN / CI egress CIDRs that run kubectl.
+    publicAccessCidrs: ['203.0.113.0/24'],
+    maxTotalNodes: 10,
+    nodeGroups: [
+      { name: 'general', instanceType: 'm5.xlarge', minSize: 3, maxSize: 6, diskSizeGiB: 100 },
+      { name: 'large', instanceType: 'm5.2xlarge', minSize: 3, maxSize: 6, diskSizeGiB: 100 },
+    ],
+  },
+  app: { minReplicas: 3, maxReplicas: 10 },
+  database: { volumeSizeGiB: 100 },
+  backups: { transitionToInfrequentAccessDays: 30, transitionToGlacierDays: 90, expirationDays: 400 },
+  edge: { rateLimitPer5Minutes: 2000 },
+};

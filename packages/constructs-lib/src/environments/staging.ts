@@ -1,0 +1,32 @@
+import type { EnvironmentConfigInput } from '../config/schema';
+import { DEFAULT_KUBERNETES_VERSION } from '../versions/kubernetes';
+
+/** Staging: production's shape (three zones, one node per zone per group) at a smaller size and one NAT gateway. */
+export const staging: EnvironmentConfigInput = {
+  name: 'staging',
+  tier: 'staging',
+  // Placeholder account: replace with the staging account id before `cdk deploy`.
+  account: '222222222222',
+  region: 'us-west-2',
+  availabilityZones: ['us-west-2a', 'us-west-2b', 'us-west-2c'],
+  network: {
+    vpcCidr: '10.20.0.0/16',
+    publicSubnetCidrs: ['10.20.0.0/24', '10.20.1.0/24', '10.20.2.0/24'],
+    privateSubnetCidrs: ['10.20.32.0/19', '10.20.64.0/19', '10.20.96.0/19'],
+    natGateways: 1,
+    flowLogRetentionDays: 90,
+  },
+  cluster: {
+    kubernetesVersion: DEFAULT_KUBERNETES_VERSION,
+    endpointAccess: 'public-and-private',
+    publicAccessCidrs: ['203.0.113.0/24'],
+    maxTotalNodes: 8,
+    nodeGroups: [
+      { name: 'general', instanceType: 'm5.large', minSize: 3, maxSize: 4, diskSizeGiB: 50 },
+      { name: 'large', instanceType: 'm5.xlarge', minSize: 3, maxSize: 4, diskSizeGiB: 50 },
+    ],
+  },
+  app: { minReplicas: 2, maxReplicas: 4 },
+  database: { volumeSizeGiB: 50 },
+  backups: { transitionToInfrequentAccessDays: 30, transitionToGlacierDays: 60, expirationDays: 120 },
+};

@@ -1,0 +1,187 @@
+import type { EnvironmentConfig } from '../config/schema';
+
+/**
+ * The naming contract: every identifier that both CloudFormation (infra-aws) and Kubernetes YAML (k8s-manifests)
+ * use is computed here, from the environment config, and nowhere else. AWS resources that YAML refers to get these
+ * names explicitly (never a CDK-generated physical name).
+ */
+
+/** An AWS workload identity bound to exactly one Kubernetes service account (EKS Pod Identity association). */
+export interface WorkloadIdentityName {
+  /** IAM role name (explicit, so the YAML side can name it). */
+  readonly roleName: string;
+  readonly roleArn: string;
+  readonly namespace: string;
+  readonly serviceAccount: string;
+}
+
+/** A Kubernetes Service the platform exposes inside the cluster. */
+export interface ServiceName {
+  readonly name: string;
+  readonly port: number;
+}
+
+/** The keys of the workload identities; each one's policy is defined in constructs-lib/src/aws/identity. */
+export const WORKLOAD_IDENTITY_KEYS = ['backup', 'externalSecrets', 'clusterAutoscaler', 'loadBalancerController', 'ebsCsiDriver'] as const;
+export type WorkloadIdentityKey = (typeof WORKLOAD_IDENTITY_KEYS)[number];
+
+/** How a platform secret gets its value. */
+export type SecretSpec =
+  /** A generated password, stored as JSON {"username", "password"}. */
+  | { readonly kind: 'password'; readonly username: string; readonly description: string }
+  /** A generated random key, stored as JSON {"value"}. */
+  | { readonly kind: 'key'; readonly description: string }
+  /** Created empty of real values; an operator writes the listed JSON keys (see docs/runbooks/secrets.md). */
+  | { readonly kind: 'placeholder'; readonly keys: readonly string[]; readonly description: string };
+
+/** The platform's Secrets Manager secrets, by key; the secret name is `<project>/<env>/<key>`. */
+export const PLATFORM_SECRETS = {
+  'postgres/superuser': { kind: 'password', username: 'postgres', description: 'PostgreSQL superuser' },
+  'postgres/replication': { kind: 'password', username: 'replicator', description: 'PostgreSQL streaming replication (Patroni)' },
+  'postgres/app': { kind: 'password', username: 'optibid_app', description: 'PostgreSQL application role' },
+  'postgres/analyst': { kind: 'password', username: 'optibid_analyst', description: 'PostgreSQL read-only analyst role' },
+  'postgres/pooler': { kind: 'password', username: 'pgbouncer', description: 'PgBouncer auth_query role' },
+  'postgres/monitoring': { kind: 'password', username: 'monitoring', description: 'PostgreSQL exporter role' },
+  'redis/default': { kind: 'password', username: 'default', description: 'Redis requirepass / masterauth' },
+  'redis/app': { kind: 'password', username: 'optibid_app', description: 'Redis ACL user of the backend' },
+  'redis/exporter': { kind: 'password', username: 'exporter', description: 'Redis ACL user of redis_exporter' },
+  'app/secret-key': { kind: 'key', description: 'Backend SECRET_KEY' },
+  'app/jwt-secret-key': { kind: 'key', description: 'Backend JWT_SECRET_KEY' },
+  'grafana/admin': { kind: 'password', username: 'admin', description: 'Grafana admin' },
+  stripe: { kind: 'placeholder', keys: ['secret_key', 'publishable_key', 'webhook_secret'], description: 'Stripe API keys' },
+  smtp: { kind: 'placeholder', keys: ['host', 'port', 'username', 'password', 'from'], description: 'SMTP relay for Alertmanager and the backend' },
+  slack: { kind: 'placeholder', keys: ['webhook_url'], description: 'Slack incoming webhook for Alertmanager' },
+} as const satisfies Record<string, SecretSpec>;
+export type PlatformSecretKey = keyof typeof PLATFORM_SECRETS;
+
+/** Minimal config slice the names depend on (lets the schema check name lengths before the config is complete). */
+export type NamingInput = Pick<EnvironmentConfig, 'project' | 'name' | 'account' | 'region'>;
+
+/** S3 bucket names are global and at most 63 characters: account and region make this one unique. */
+export function backupBucketName(cfg: NamingInput): string {
+  return `${cfg.project}-${cfg.name}-backups-${cfg.account}-${cfg.region}`;
+}
+
+/** Server access logs of the backup bucket (SSE-S3: S3 access logging cannot deliver to an SSE-KMS bucket). */
+export function backupLogBucketName(cfg: NamingInput): string {
+  return `${cfg.project}-${cfg.name}-backup-logs-${cfg.account}-${cfg.region}`;
+}
+
+/** All shared names of one environment. */
+export function platformNames(cfg: EnvironmentConfig) {
+  const prefix = `${cfg.project}-${cfg.name}`;
+  const arn = (service: string, resource: string, region = cfg.region) => `arn:aws:${service}:${region}:${cfg.account}:${resource}`;
+  const roleArn = (roleName: string) => `arn:aws:iam::${cfg.account}:role/${roleName}`;
+
+  const namespaces = {
+    /** The application (backend, frontend). */
+    app: cfg.project,
+    /** PostgreSQL, PgBouncer, Redis and their backups. */
+    data: `${cfg.project}-data`,
+    monitoring: 'monitoring',
+    ingress: 'nginx-ingress',
+    externalSecrets: 'external-secrets',
+    certManager: 'cert-manager',
+    kubeSystem: 'kube-system',
+  } as const;
+
+  const identity = (key: string, namespace: string, serviceAccount: string): WorkloadIdentityName => {
+    const roleName = `${prefix}-${key}`;
+    return { roleName, roleArn: roleArn(roleName), namespace, serviceAccount };
+  };
+  const identities: Record<WorkloadIdentityKey, WorkloadIdentityName> = {
+    backup: identity('backup', namespaces.data, 'backup'),
+    externalSecrets: identity('external-secrets', namespaces.externalSecrets, 'external-secrets'),
+    clusterAutoscaler: identity('cluster-autoscaler', namespaces.kubeSystem, 'cluster-autoscaler'),
+    loadBalancerController: identity('aws-load-balancer-controller', namespaces.kubeSystem, 'aws-load-balancer-controller'),
+    // The EBS CSI managed add-on creates this service account itself; the name is fixed by the add-on.
+    ebsCsiDriver: identity('ebs-csi-driver', namespaces.kubeSystem, 'ebs-csi-controller-sa'),
+  };
+
+  const secretName = (key: PlatformSecretKey) => `${cfg.project}/${cfg.name}/${key}`;
+  const secrets = Object.fromEntries(
+    (Object.keys(PLATFORM_SECRETS) as PlatformSecretKey[]).map((k) => [
+      k,
+      {
+        name: secretName(k),
+        // Secrets Manager appends "-" and six random characters to every secret ARN.
+        arnPattern: arn('secretsmanager', `secret:${secretName(k)}-??????`),
+      },
+    ]),
+  ) as Record<PlatformSecretKey, { name: string; arnPattern: string }>;
+
+  const bucketName = backupBucketName(cfg);
+  const kmsAlias = (purpose: string) => `alias/${prefix}-${purpose}`;
+
+  return {
+    prefix,
+    clusterName: prefix,
+    region: cfg.region,
+    account: cfg.account,
+    stacks: {
+      network: `${prefix}-network`,
+      data: `${prefix}-data`,
+      edge: `${prefix}-edge`,
+      cluster: `${prefix}-cluster`,
+    },
+    namespaces,
+    services: {
+      backend: { name: 'backend', port: 8000 },
+      frontend: { name: 'frontend', port: 3000 },
+      postgres: { name: 'postgres', port: 5432 },
+      pgbouncer: { name: 'pgbouncer', port: 6432 },
+      redis: { name: 'redis', port: 6379 },
+    } satisfies Record<string, ServiceName>,
+    identities,
+    secrets,
+    backup: {
+      bucketName,
+      bucketArn: `arn:aws:s3:::${bucketName}`,
+      logBucketName: backupLogBucketName(cfg),
+      postgresPrefix: 'postgres',
+      redisPrefix: 'redis',
+      accessLogPrefix: 'access-logs/',
+    },
+    kms: {
+      eksSecrets: kmsAlias('eks-secrets'),
+      backups: kmsAlias('backups'),
+      ebs: kmsAlias('ebs'),
+      logs: kmsAlias('logs'),
+      /** EBS CSI accepts an alias ARN as kmsKeyId, so the StorageClass never needs the random key id. */
+      ebsAliasArn: arn('kms', kmsAlias('ebs')),
+    },
+    storage: {
+      /** The default StorageClass (YAML): gp3, encrypted with the `ebs` key. */
+      storageClass: 'gp3-encrypted',
+      csiProvisioner: 'ebs.csi.aws.com',
+    },
+    ingress: {
+      /** IngressClass the application Ingresses use (F5 NGINX Ingress Controller). */
+      nginxClass: 'nginx',
+      nginxRelease: 'nginx-ingress',
+      /** Service the chart creates for release `nginx-ingress` (release name + "-controller"). */
+      nginxControllerService: 'nginx-ingress-controller',
+      /** IngressClass of the AWS Load Balancer Controller; the edge Ingress (ALB + WAF) uses it. */
+      albClass: 'alb',
+      albIngressName: 'edge',
+      wafAclName: `${prefix}-edge`,
+    },
+    access: {
+      adminRoleName: `${prefix}-eks-admin`,
+      readOnlyRoleName: `${prefix}-eks-read-only`,
+      adminGroup: `${cfg.project}:admins`,
+      readOnlyGroup: `${cfg.project}:read-only`,
+    },
+    nodes: {
+      /** Label on every node naming its managed node group. */
+      groupLabel: `${cfg.project}.io/node-group`,
+      nodegroupName: (group: string) => `${prefix}-${group}`,
+      launchTemplateName: (group: string) => `${prefix}-${group}`,
+    },
+    logs: {
+      flowLogGroup: `/${cfg.project}/${cfg.name}/vpc-flow-logs`,
+    },
+  };
+}
+
+export type PlatformNames = ReturnType<typeof platformNames>;

@@ -1,0 +1,116 @@
+import { Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as eks from 'aws-cdk-lib/aws-eks-v2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import {
+  addAwsLoadBalancerController,
+  addCertManager,
+  addClusterAutoscaler,
+  addExternalSecrets,
+  addMetricsServer,
+  addNginxIngress,
+  backupStatements,
+  clusterAutoscalerStatements,
+  ebsCsiKeyStatements,
+  EdgeIngress,
+  externalSecretsStatements,
+  loadBalancerControllerStatements,
+  ManagedAddons,
+  NODE_PREREQUISITE_ADDONS,
+  PlatformCluster,
+  PlatformKey,
+  PlatformNodeGroup,
+  WorkloadIdentity,
+} from '@optibid/constructs-lib/aws';
+import type { WorkloadIdentityKey } from '@optibid/constructs-lib';
+import type { PlatformStackProps } from './stack-props';
+
+export interface ClusterStackProps extends PlatformStackProps {
+  readonly vpc: ec2.IVpc;
+  readonly backupKey: kms.IKey;
+  readonly webAclArn: string;
+}
+
+/**
+ * The EKS cluster and everything CDK installs into it: node groups, managed add-ons, workload identities, the
+ * pinned Helm charts (whose CRDs must exist before CI applies dist/k8s) and the edge Ingress.
+ */
+export class ClusterStack extends Stack {
+  readonly cluster: eks.Cluster;
+  readonly identities: Readonly<Record<WorkloadIdentityKey, WorkloadIdentity>>;
+
+  constructor(scope: Construct, id: string, props: ClusterStackProps) {
+    super(scope, id, props);
+    const { config, names, vpc } = props;
+    const platform = new PlatformCluster(this, 'Eks', { config, names, vpc });
+    const cluster = (this.cluster = platform.cluster);
+
+    // Key for PersistentVolumes: the StorageClass names it by alias ARN (naming module), the EBS CSI role may use it.
+    const ebsKey = new PlatformKey(this, 'EbsKey', { alias: names.kms.ebs, description: `${names.clusterName} EBS volumes (PersistentVolumes)` }).key;
+
+    const addons = new ManagedAddons(this, 'Addons', { cluster, kubernetesVersion: config.cluster.kubernetesVersion });
+
+    const nodeGroups = config.cluster.nodeGroups.map(
+      (group) =>
+        new PlatformNodeGroup(this, `NodeGroup-${group.name}`, {
+          cluster,
+          names,
+          group,
+          subnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+        }),
+    );
+    for (const ng of nodeGroups) {
+      for (const a of NODE_PREREQUISITE_ADDONS) ng.nodegroup.node.addDependency(addons.addons[a]);
+    }
+    // CoreDNS and the EBS CSI controller are Deployments: they need nodes to schedule on.
+    for (const a of ['coredns', 'aws-ebs-csi-driver'] as const) {
+      for (const ng of nodeGroups) addons.addons[a].node.addDependency(ng.nodegroup);
+    }
+
+    const identity = (key: WorkloadIdentityKey, description: string, statements: iam.PolicyStatement[], managedPolicies?: iam.IManagedPolicy[]) =>
+      new WorkloadIdentity(this, `Identity-${key}`, {
+        identity: names.identities[key],
+        clusterName: cluster.clusterName,
+        clusterArn: cluster.clusterArn,
+        account: config.account,
+        statements,
+        managedPolicies,
+        description,
+      });
+    this.identities = {
+      backup: identity('backup', 'PostgreSQL (pgBackRest) and Redis backups to the backup bucket', backupStatements(names, props.backupKey.keyArn)),
+      externalSecrets: identity('externalSecrets', 'External Secrets Operator: read the platform secrets', externalSecretsStatements(names)),
+      clusterAutoscaler: identity('clusterAutoscaler', 'Cluster autoscaler: scale this cluster node groups', clusterAutoscalerStatements(names)),
+      loadBalancerController: identity('loadBalancerController', 'AWS Load Balancer Controller', loadBalancerControllerStatements()),
+      ebsCsiDriver: identity('ebsCsiDriver', 'EBS CSI driver: volumes and the EBS key', ebsCsiKeyStatements(ebsKey.keyArn), [
+        iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonEBSCSIDriverPolicy'),
+      ]),
+    };
+    addons.addons['aws-ebs-csi-driver'].node.addDependency(this.identities.ebsCsiDriver);
+
+    // Charts: after the nodes and the Pod Identity agent; each after its identity so it starts with credentials.
+    const lbc = addAwsLoadBalancerController(this, cluster, config, names, vpc.vpcId);
+    const charts = {
+      lbc,
+      certManager: addCertManager(this, cluster, config, names),
+      externalSecrets: addExternalSecrets(this, cluster, config, names),
+      clusterAutoscaler: addClusterAutoscaler(this, cluster, config, names),
+      metricsServer: addMetricsServer(this, cluster, config, names),
+      nginx: addNginxIngress(this, cluster, config, names),
+    };
+    for (const chart of Object.values(charts)) {
+      for (const ng of nodeGroups) chart.node.addDependency(ng.nodegroup);
+      chart.node.addDependency(addons.addons['coredns']);
+    }
+    lbc.node.addDependency(this.identities.loadBalancerController);
+    charts.externalSecrets.node.addDependency(this.identities.externalSecrets);
+    charts.clusterAutoscaler.node.addDependency(this.identities.clusterAutoscaler);
+    // The LBC webhook must answer before any Service or Ingress is created.
+    charts.nginx.node.addDependency(lbc);
+
+    const edge = new EdgeIngress(this, 'EdgeIngress', { cluster, config, names, webAclArn: props.webAclArn });
+    edge.node.addDependency(charts.nginx);
+  }
+}

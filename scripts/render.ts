@@ -1,0 +1,84 @@
+/**
+ * The render: every environment's CloudFormation templates and Kubernetes YAML, built in one process, written to a
+ * staging directory and swapped into place only when everything succeeded (a failed render leaves the target
+ * exactly as it was).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { EnvironmentConfig, loadEnvironments } from '@optibid/constructs-lib';
+import { buildAwsApp } from '@optibid/infra-aws';
+import { renderEnvironmentManifests } from '@optibid/k8s-manifests';
+
+export const REPO_ROOT = path.resolve(__dirname, '..');
+
+export interface EnvironmentSummary {
+  readonly environment: string;
+  readonly stacks: number;
+  readonly resources: number;
+  readonly k8sObjects: Record<string, number>;
+  readonly seconds: number;
+}
+
+/** Renders one environment into `<stage>/cloudformation/<env>` and `<stage>/k8s/<env>`. */
+function renderEnvironment(config: EnvironmentConfig, stage: string, cdkOut: string): EnvironmentSummary {
+  const t0 = process.hrtime.bigint();
+  const outdir = path.join(cdkOut, config.name);
+  fs.rmSync(outdir, { recursive: true, force: true });
+  const { app, environments } = buildAwsApp([config], { outdir, disableAssetStaging: true, cloudFormationValidation: false });
+  const assembly = app.synth();
+  const cfnDir = path.join(stage, 'cloudformation', config.name);
+  fs.mkdirSync(cfnDir, { recursive: true });
+  let resources = 0;
+  const stacks = Object.values(environments[config.name]);
+  for (const stack of stacks) {
+    const artifact = assembly.getStackByName(stack.stackName);
+    resources += Object.keys(artifact.template.Resources ?? {}).length;
+    fs.copyFileSync(artifact.templateFullPath, path.join(cfnDir, `${stack.stackName}.template.json`));
+  }
+
+  const k8sDir = path.join(stage, 'k8s', config.name);
+  const k8sObjects: Record<string, number> = {};
+  for (const [rel, content] of renderEnvironmentManifests(config)) {
+    const file = path.join(k8sDir, rel);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, content);
+    if (rel !== 'kustomization.yaml') {
+      const kind = /^kind: (\S+)$/m.exec(content)?.[1] ?? 'unknown';
+      k8sObjects[kind] = (k8sObjects[kind] ?? 0) + 1;
+    }
+  }
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  return { environment: config.name, stacks: stacks.length, resources, k8sObjects, seconds };
+}
+
+/**
+ * Validates every environment first (nothing is written when one is invalid), renders all of them into a staging
+ * directory beside `target`, then swaps it in.
+ */
+export function renderAll(target: string, opts: { cdkOut?: string } = {}): EnvironmentSummary[] {
+  const configs = loadEnvironments();
+  const parent = path.dirname(path.resolve(target));
+  fs.mkdirSync(parent, { recursive: true });
+  const stage = fs.mkdtempSync(path.join(parent, '.render-'));
+  const cdkOut = opts.cdkOut ?? path.join(REPO_ROOT, 'cdk.out', 'render');
+  try {
+    const summaries = configs.map((c) => renderEnvironment(c, stage, cdkOut));
+    const old = `${stage}-old`;
+    if (fs.existsSync(target)) fs.renameSync(target, old);
+    fs.renameSync(stage, target);
+    fs.rmSync(old, { recursive: true, force: true });
+    return summaries;
+  } catch (err) {
+    fs.rmSync(stage, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+export function formatSummary(s: EnvironmentSummary): string {
+  const kinds = Object.entries(s.k8sObjects)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
+  const objects = Object.values(s.k8sObjects).reduce((a, b) => a + b, 0);
+  return `${s.environment.padEnd(11)} cloudformation: ${s.stacks} stacks, ${s.resources} resources | k8s: ${objects} objects (${kinds}) | ${s.seconds.toFixed(2)} s`;
+}
