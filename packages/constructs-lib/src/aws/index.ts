@@ -17,3 +17,4 @@ export * from './data/backup-bucket';
 export * from './data/platform-secrets';
 export * from './edge/web-acl';
 export * from './edge/edge-ingress';
+export * from './security/acknowledge';

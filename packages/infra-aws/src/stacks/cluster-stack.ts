@@ -1,7 +1,6 @@
 import { Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import {
@@ -11,18 +10,19 @@ import {
   addExternalSecrets,
   addMetricsServer,
   addNginxIngress,
-  backupStatements,
-  clusterAutoscalerStatements,
-  ebsCsiKeyStatements,
+  backupPermissions,
+  clusterAutoscalerPermissions,
+  ebsCsiDriverPermissions,
   EdgeIngress,
-  externalSecretsStatements,
-  loadBalancerControllerStatements,
+  externalSecretsPermissions,
+  loadBalancerControllerPermissions,
   ManagedAddons,
   NODE_PREREQUISITE_ADDONS,
   PlatformCluster,
   PlatformKey,
   PlatformNodeGroup,
   WorkloadIdentity,
+  WorkloadPermissions,
 } from '@optibid/constructs-lib/aws';
 import type { WorkloadIdentityKey } from '@optibid/constructs-lib';
 import type { PlatformStackProps } from './stack-props';
@@ -69,24 +69,21 @@ export class ClusterStack extends Stack {
       for (const ng of nodeGroups) addons.addons[a].node.addDependency(ng.nodegroup);
     }
 
-    const identity = (key: WorkloadIdentityKey, description: string, statements: iam.PolicyStatement[], managedPolicies?: iam.IManagedPolicy[]) =>
+    const identity = (key: WorkloadIdentityKey, description: string, permissions: WorkloadPermissions) =>
       new WorkloadIdentity(this, `Identity-${key}`, {
         identity: names.identities[key],
         clusterName: cluster.clusterName,
         clusterArn: cluster.clusterArn,
         account: config.account,
-        statements,
-        managedPolicies,
+        permissions,
         description,
       });
     this.identities = {
-      backup: identity('backup', 'PostgreSQL (pgBackRest) and Redis backups to the backup bucket', backupStatements(names, props.backupKey.keyArn)),
-      externalSecrets: identity('externalSecrets', 'External Secrets Operator: read the platform secrets', externalSecretsStatements(names)),
-      clusterAutoscaler: identity('clusterAutoscaler', 'Cluster autoscaler: scale this cluster node groups', clusterAutoscalerStatements(names)),
-      loadBalancerController: identity('loadBalancerController', 'AWS Load Balancer Controller', loadBalancerControllerStatements()),
-      ebsCsiDriver: identity('ebsCsiDriver', 'EBS CSI driver: volumes and the EBS key', ebsCsiKeyStatements(ebsKey.keyArn), [
-        iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonEBSCSIDriverPolicy'),
-      ]),
+      backup: identity('backup', 'PostgreSQL (pgBackRest) and Redis backups to the backup bucket', backupPermissions(names, props.backupKey.keyArn)),
+      externalSecrets: identity('externalSecrets', 'External Secrets Operator: read the platform secrets', externalSecretsPermissions(names)),
+      clusterAutoscaler: identity('clusterAutoscaler', 'Cluster autoscaler: scale this cluster node groups', clusterAutoscalerPermissions(names)),
+      loadBalancerController: identity('loadBalancerController', 'AWS Load Balancer Controller', loadBalancerControllerPermissions()),
+      ebsCsiDriver: identity('ebsCsiDriver', 'EBS CSI driver: volumes and the EBS key', ebsCsiDriverPermissions(ebsKey.keyArn)),
     };
     addons.addons['aws-ebs-csi-driver'].node.addDependency(this.identities.ebsCsiDriver);
 

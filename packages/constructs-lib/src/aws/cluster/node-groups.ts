@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { NodeGroupConfig } from '../../config/schema';
 import type { PlatformNames } from '../../naming/naming';
+import { acknowledge } from '../security/acknowledge';
 
 export interface PlatformNodeGroupProps {
   readonly cluster: eks.Cluster;
@@ -47,6 +48,14 @@ export class PlatformNodeGroup extends Construct {
     });
     // The VPC CNI runs on the host network and uses the node role; it needs the CNI policy.
     nodeRole.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonEKS_CNI_Policy'));
+    const managedReason = 'EKS managed nodes need the AWS-maintained worker, CNI, ECR pull and SSM policies; AWS updates them with the node AMI and add-ons.';
+    acknowledge(
+      nodeRole,
+      ['AmazonEKSWorkerNodePolicy', 'AmazonEC2ContainerRegistryPullOnly', 'AmazonSSMManagedInstanceCore', 'AmazonEKS_CNI_Policy'].map((p) => ({
+        id: `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${p}]`,
+        reason: managedReason,
+      })),
+    );
 
     const labelTagPrefix = 'k8s.io/cluster-autoscaler/node-template/label/';
     this.nodegroup = cluster.addNodegroupCapacity(id, {

@@ -1,11 +1,15 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { CfnCondition, Stack } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import type { Acknowledgement } from '../security/acknowledge';
 import type { EnvironmentConfig } from '../../config/schema';
 import type { PlatformNames } from '../../naming/naming';
 import { KUBERNETES_VERSIONS } from '../../versions/kubernetes';
 import { PlatformKey } from '../security/platform-key';
+import { acknowledge } from '../security/acknowledge';
 
 export interface PlatformClusterProps {
   readonly config: EnvironmentConfig;
@@ -63,6 +67,12 @@ export class PlatformCluster extends Construct {
       tags: { 'optibid.io/environment': config.name },
     });
 
+    acknowledge(this.cluster, [
+      { id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSClusterPolicy]', reason: 'The EKS service role must carry AmazonEKSClusterPolicy; AWS maintains it with the control plane.' },
+      ...kubectlProviderAcknowledgements(this.cluster),
+      { id: 'CloudFormation-Validate::W9009', reason: 'aws-cdk-lib aws-eks-v2 still emits EncryptionConfig.Resources ["secrets"]; EKS accepts it and it is the only resource type envelope encryption supports.' },
+    ]);
+
     // Access entries (API authentication mode): two roles mapped to access policies and Kubernetes groups.
     const trusted = c.trustedPrincipalArns.length
       ? new iam.CompositePrincipal(...c.trustedPrincipalArns.map((a) => new iam.ArnPrincipal(a)))
@@ -82,4 +92,31 @@ export class PlatformCluster extends Construct {
       accessPolicies: [{ policyArn: `arn:aws:eks::aws:cluster-access-policy/${policy}`, accessScope: { type: 'cluster' } }],
     });
   }
+}
+
+/**
+ * Findings on aws-cdk-lib's own kubectl provider (the deploy-time Lambdas that run helm/kubectl). Their ids embed
+ * logical ids, so they are computed from the construct tree rather than typed.
+ */
+function kubectlProviderAcknowledgements(cluster: eks.Cluster): Acknowledgement[] {
+  const provider = cluster.node.tryFindChild('KubectlProvider');
+  if (!provider) return [];
+  const stack = Stack.of(cluster);
+  const handler = provider.node.findChild('Handler');
+  const handlerFn = handler.node.findChild('Resource') as lambda.CfnFunction;
+  const ecrCondition = handler.node.tryFindChild('HasEcrPublic') as CfnCondition | undefined;
+  const managed = 'aws-cdk-lib attaches the AWS Lambda execution and ECR read-only managed policies to its kubectl provider; the functions run only during deployments.';
+  const policy = (name: string) => `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${name}]`;
+  const acks: Acknowledgement[] = [
+    { id: policy('service-role/AWSLambdaBasicExecutionRole'), reason: managed },
+    { id: policy('service-role/AWSLambdaVPCAccessExecutionRole'), reason: managed },
+    { id: policy('AmazonEC2ContainerRegistryReadOnly'), reason: managed },
+    { id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(handlerFn)}.Arn>:*]`, reason: 'The provider framework may invoke every version of its own handler function (ARN:*), nothing else.' },
+    { id: 'AwsSolutions-L1', reason: 'The kubectl provider runtime is chosen by aws-cdk-lib and moves with its pinned version.' },
+  ];
+  if (ecrCondition) {
+    const arn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/AmazonElasticContainerRegistryPublicReadOnly']] };
+    acks.push({ id: `AwsSolutions-IAM4[Policy::${JSON.stringify({ 'Fn::If': [stack.getLogicalId(ecrCondition), arn, { Ref: 'AWS::NoValue' }] })}]`, reason: managed });
+  }
+  return acks;
 }

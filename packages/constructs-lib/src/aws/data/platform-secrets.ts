@@ -1,6 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { acknowledge } from '../security/acknowledge';
 import { PLATFORM_SECRETS, PlatformNames, PlatformSecretKey, SecretSpec } from '../../naming/naming';
 
 export interface PlatformSecretsProps {
@@ -27,6 +28,13 @@ export class PlatformSecrets extends Construct {
       });
     }
     this.secrets = out;
+    acknowledge(this, [
+      {
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'These credentials belong to self-managed services inside the cluster (Patroni PostgreSQL, Redis, the app, Grafana); no AWS rotation Lambda can change them there. Rotation follows docs/runbooks/secret-rotation.md and External Secrets carries the new value to the pods.',
+      },
+    ]);
   }
 }
 

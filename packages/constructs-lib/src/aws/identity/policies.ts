@@ -1,5 +1,15 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { PlatformNames } from '../../naming/naming';
+import type { Acknowledgement } from '../security/acknowledge';
+
+/** What one workload may do, and why each broad permission cdk-nag flags is needed. */
+export interface WorkloadPermissions {
+  readonly statements: iam.PolicyStatement[];
+  /** @default none */
+  readonly managedPolicies?: iam.IManagedPolicy[];
+  /** @default none */
+  readonly acknowledgements?: Acknowledgement[];
+}
 
 /**
  * The permissions of each workload identity, as data. Each function returns the statements for one workload and
@@ -7,9 +17,9 @@ import type { PlatformNames } from '../../naming/naming';
  */
 
 /** Database and Redis backups: the backup bucket and its KMS key, nothing else. */
-export function backupStatements(names: PlatformNames, backupKeyArn: string): iam.PolicyStatement[] {
+export function backupPermissions(names: PlatformNames, backupKeyArn: string): WorkloadPermissions {
   const bucket = names.backup.bucketArn;
-  return [
+  const statements = [
     new iam.PolicyStatement({ sid: 'ListBackupBucket', actions: ['s3:ListBucket', 's3:GetBucketLocation'], resources: [bucket] }),
     new iam.PolicyStatement({
       sid: 'ReadWriteBackups',
@@ -18,22 +28,29 @@ export function backupStatements(names: PlatformNames, backupKeyArn: string): ia
     }),
     new iam.PolicyStatement({ sid: 'UseBackupKey', actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'], resources: [backupKeyArn] }),
   ];
+  const objectsReason = 'pgBackRest and the Redis snapshot job write objects with generated names (WAL segments, backup sets) under their own prefix of the backup bucket; the wildcard is the prefix, not the bucket.';
+  return {
+    statements,
+    acknowledgements: [names.backup.postgresPrefix, names.backup.redisPrefix].map((prefix) => ({ id: `AwsSolutions-IAM5[Resource::${bucket}/${prefix}/*]`, reason: objectsReason })),
+  };
 }
 
 /** External Secrets Operator: read exactly the platform's secrets. */
-export function externalSecretsStatements(names: PlatformNames): iam.PolicyStatement[] {
-  return [
+export function externalSecretsPermissions(names: PlatformNames): WorkloadPermissions {
+  const statements = [
     new iam.PolicyStatement({
       sid: 'ReadPlatformSecrets',
       actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
       resources: Object.values(names.secrets).map((s) => s.arnPattern),
     }),
   ];
+  const reason = 'Secrets Manager appends six random characters to a secret ARN; "-??????" matches exactly that suffix of each named platform secret.';
+  return { statements, acknowledgements: Object.values(names.secrets).map((sec) => ({ id: `AwsSolutions-IAM5[Resource::${sec.arnPattern}]`, reason })) };
 }
 
 /** Cluster autoscaler: describe everything, change only the node groups tagged as this cluster's. */
-export function clusterAutoscalerStatements(names: PlatformNames): iam.PolicyStatement[] {
-  return [
+export function clusterAutoscalerPermissions(names: PlatformNames): WorkloadPermissions {
+  const statements = [
     new iam.PolicyStatement({
       sid: 'Describe',
       actions: [
@@ -57,17 +74,26 @@ export function clusterAutoscalerStatements(names: PlatformNames): iam.PolicySta
       conditions: { StringEquals: { [`aws:ResourceTag/k8s.io/cluster-autoscaler/${names.clusterName}`]: 'owned' } },
     }),
   ];
+  return {
+    statements,
+    acknowledgements: [
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'Describe* calls have no resource-level permissions; the two mutating calls are limited by condition to Auto Scaling groups tagged as owned by this cluster.',
+      },
+    ],
+  };
 }
 
 /**
  * AWS Load Balancer Controller: the action set the controller's install guide documents, with every mutating call
  * restricted to load balancers, target groups and security groups carrying the controller's cluster tag.
  */
-export function loadBalancerControllerStatements(): iam.PolicyStatement[] {
+export function loadBalancerControllerPermissions(): WorkloadPermissions {
   const clusterTagged = { Null: { 'aws:ResourceTag/elbv2.k8s.aws/cluster': 'false' } };
   const createTagged = { Null: { 'aws:RequestTag/elbv2.k8s.aws/cluster': 'false' } };
   const retagOwn = { Null: { 'aws:RequestTag/elbv2.k8s.aws/cluster': 'true', 'aws:ResourceTag/elbv2.k8s.aws/cluster': 'false' } };
-  return [
+  const statements = [
     new iam.PolicyStatement({
       sid: 'ServiceLinkedRole',
       actions: ['iam:CreateServiceLinkedRole'],
@@ -162,11 +188,15 @@ export function loadBalancerControllerStatements(): iam.PolicyStatement[] {
       resources: ['arn:aws:elasticloadbalancing:*:*:targetgroup/*/*'],
     }),
   ];
+  const reason =
+    'The controller creates load balancers, target groups and security groups whose names and ids are not known in advance; every mutating call is conditioned on the elbv2.k8s.aws/cluster tag the controller sets, as in its documented install policy.';
+  const wildcards = ['*', 'arn:aws:ec2:*:*:security-group/*', 'arn:aws:elasticloadbalancing:*:*:loadbalancer/app/*/*', 'arn:aws:elasticloadbalancing:*:*:loadbalancer/net/*/*', 'arn:aws:elasticloadbalancing:*:*:targetgroup/*/*'];
+  return { statements, acknowledgements: wildcards.map((r) => ({ id: `AwsSolutions-IAM5[Resource::${r}]`, reason })) };
 }
 
-/** EBS CSI driver: on top of the AWS-managed driver policy, use of the EBS key for encrypted volumes. */
-export function ebsCsiKeyStatements(ebsKeyArn: string): iam.PolicyStatement[] {
-  return [
+/** EBS CSI driver: the AWS-managed driver policy, plus use of the EBS key for encrypted volumes. */
+export function ebsCsiDriverPermissions(ebsKeyArn: string): WorkloadPermissions {
+  const statements = [
     new iam.PolicyStatement({
       sid: 'GrantForVolumes',
       actions: ['kms:CreateGrant', 'kms:ListGrants', 'kms:RevokeGrant'],
@@ -175,8 +205,18 @@ export function ebsCsiKeyStatements(ebsKeyArn: string): iam.PolicyStatement[] {
     }),
     new iam.PolicyStatement({
       sid: 'UseEbsKey',
-      actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
+      actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey'],
       resources: [ebsKeyArn],
     }),
   ];
+  return {
+    statements,
+    managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonEBSCSIDriverPolicy')],
+    acknowledgements: [
+      {
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy]',
+        reason: 'AWS maintains this policy in step with the EBS CSI driver add-on; its EC2 volume/snapshot actions are tag-conditioned by AWS.',
+      },
+    ],
+  };
 }

@@ -2,6 +2,8 @@ import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { WorkloadIdentityName } from '../../naming/naming';
+import { acknowledge } from '../security/acknowledge';
+import type { WorkloadPermissions } from './policies';
 
 export interface WorkloadIdentityProps {
   /** Names from the naming module: role name, namespace, service account. */
@@ -9,13 +11,8 @@ export interface WorkloadIdentityProps {
   readonly clusterName: string;
   readonly clusterArn: string;
   readonly account: string;
-  /** What the workload may do; keep it to the resources it owns. */
-  readonly statements: iam.PolicyStatement[];
-  /**
-   * AWS-managed policies, where AWS maintains the action list for the component (EBS CSI driver).
-   * @default none
-   */
-  readonly managedPolicies?: iam.IManagedPolicy[];
+  /** What the workload may do (see ./policies), with the reasons for any broad grant. */
+  readonly permissions: WorkloadPermissions;
   readonly description: string;
 }
 
@@ -39,9 +36,10 @@ export class WorkloadIdentity extends Construct {
           ArnEquals: { 'aws:SourceArn': props.clusterArn },
         },
       }).withSessionTags(),
-      managedPolicies: props.managedPolicies,
-      inlinePolicies: { workload: new iam.PolicyDocument({ statements: props.statements }) },
+      managedPolicies: props.permissions.managedPolicies,
+      inlinePolicies: { workload: new iam.PolicyDocument({ statements: props.permissions.statements }) },
     });
+    acknowledge(this.role, props.permissions.acknowledgements ?? []);
     this.association = new eks.CfnPodIdentityAssociation(this, 'Association', {
       clusterName: props.clusterName,
       namespace: identity.namespace,

@@ -7,6 +7,7 @@ import type { EnvironmentConfig } from '../../config/schema';
 import type { PlatformNames } from '../../naming/naming';
 import { PlatformKey } from '../security/platform-key';
 import { ExplicitSubnetCidrs } from './explicit-subnet-cidrs';
+import { acknowledge } from '../security/acknowledge';
 
 export interface PlatformVpcProps {
   readonly config: EnvironmentConfig;
@@ -87,6 +88,8 @@ export class PlatformVpc extends Construct {
         allowAllOutbound: false,
       });
       sg.addIngressRule(ec2.Peer.ipv4(net.vpcCidr), ec2.Port.tcp(443), 'HTTPS from the VPC');
+      // The rule cannot evaluate the egress rule CDK adds for allowAllOutbound: false; ingress is the VPC CIDR only.
+      acknowledge(sg, [{ id: 'AwsSolutions-EC23', reason: 'Ingress is HTTPS from the VPC CIDR only (no 0.0.0.0/0); the rule errors on the placeholder egress rule CDK adds to deny all outbound.' }]);
       const services: Record<string, ec2.InterfaceVpcEndpointAwsService> = {
         EcrApi: ec2.InterfaceVpcEndpointAwsService.ECR,
         EcrDocker: ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER,
