@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { EnvironmentConfig, loadEnvironments } from '@optibid/constructs-lib';
+import { ENVIRONMENT_INPUTS, EnvironmentConfig, EnvironmentConfigInput, loadEnvironments } from '@optibid/constructs-lib';
 import { buildAwsApp } from '@optibid/infra-aws';
 import { renderEnvironmentManifests } from '@optibid/k8s-manifests';
 
@@ -55,8 +55,8 @@ function renderEnvironment(config: EnvironmentConfig, stage: string, cdkOut: str
  * Validates every environment first (nothing is written when one is invalid), renders all of them into a staging
  * directory beside `target`, then swaps it in.
  */
-export function renderAll(target: string, opts: { cdkOut?: string } = {}): EnvironmentSummary[] {
-  const configs = loadEnvironments();
+export function renderAll(target: string, opts: { cdkOut?: string; inputs?: readonly EnvironmentConfigInput[] } = {}): EnvironmentSummary[] {
+  const configs = loadEnvironments(opts.inputs ?? ENVIRONMENT_INPUTS);
   const parent = path.dirname(path.resolve(target));
   fs.mkdirSync(parent, { recursive: true });
   const stage = fs.mkdtempSync(path.join(parent, '.render-'));

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The README's test command (`npm test`, or `bash scripts/test.sh` on a fresh clone): installs what the tests need
+# on a fresh Debian machine (as root), then runs every test tier and prints one "N passed, N failed" line.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages the tiers use. Later tiers (real servers) add to this list.
+APT_PACKAGES=(shellcheck)
+
+install_system_packages() {
+  local missing=()
+  for p in "${APT_PACKAGES[@]}"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+  done
+  if ((${#missing[@]})); then
+    if [[ $(id -u) -ne 0 ]]; then
+      echo "missing Debian packages: ${missing[*]} (run as root, or apt-get install them)" >&2
+      exit 1
+    fi
+    echo "==> apt-get install ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
+
+run_jest() { # name, then jest arguments
+  local name=$1
+  shift
+  echo "==> jest: $name"
+  npx jest --json --outputFile="$results/$name.json" "$@"
+}
+
+install_system_packages
+if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  echo "==> npm ci"
+  npm ci --no-audit --no-fund
+fi
+
+echo "==> typecheck (tsc, strict)"
+npx tsc -p tsconfig.json
+
+echo "==> shellcheck"
+shellcheck scripts/*.sh .ci/run
+
+status=0
+# Tier 1 (unit: config, naming, versions) and tier 2 (synth assertions, cdk-nag) per package.
+for pkg in constructs-lib infra-aws k8s-manifests; do
+  (cd "packages/$pkg" && run_jest "$pkg" --silent) || status=1
+done
+# Tier 3 (rendered output: layout, byte-identical renders, dist/ up to date, failed render leaves dist/ intact).
+run_jest render -c jest.scripts.config.js --silent || status=1
+
+node scripts/summarize-jest.js "$results"
+exit $status

@@ -1,0 +1,105 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ConfigValidationError, ENVIRONMENT_INPUTS, production } from '@optibid/constructs-lib';
+import * as k8s from '@optibid/k8s-manifests';
+import { renderAll, REPO_ROOT } from '../render';
+
+jest.mock('@optibid/k8s-manifests', () => {
+  const actual = jest.requireActual('@optibid/k8s-manifests');
+  return { ...actual, renderEnvironmentManifests: jest.fn(actual.renderEnvironmentManifests) };
+});
+
+/** Every file under `dir` (relative path -> contents). */
+function readTree(dir: string): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out.set(path.relative(dir, p), fs.readFileSync(p));
+    }
+  };
+  if (fs.existsSync(dir)) walk(dir);
+  return out;
+}
+
+function expectSameTree(a: Map<string, Buffer>, b: Map<string, Buffer>, hint: string) {
+  expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
+  const differing = [...a.keys()].filter((k) => !a.get(k)!.equals(b.get(k)!));
+  if (differing.length) throw new Error(`${hint}: ${differing.length} file(s) differ, e.g. ${differing.slice(0, 5).join(', ')}`);
+}
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'render-test-'));
+const cdkOut = path.join(work, 'cdk.out');
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+describe('render', () => {
+  const first = path.join(work, 'first');
+  const second = path.join(work, 'second');
+  let summaries: ReturnType<typeof renderAll>;
+  beforeAll(() => {
+    summaries = renderAll(first, { cdkOut });
+    renderAll(second, { cdkOut });
+  });
+
+  test('writes templates and manifests for every environment in the documented layout', () => {
+    const files = [...readTree(first).keys()];
+    for (const env of ENVIRONMENT_INPUTS.map((e) => e.name)) {
+      for (const stack of ['network', 'data', 'edge', 'cluster']) expect(files).toContain(`cloudformation/${env}/optibid-${env}-${stack}.template.json`);
+      expect(files).toContain(`k8s/${env}/kustomization.yaml`);
+    }
+    // Templates only: no assets, manifests or tree files from the cloud assembly.
+    expect(files.filter((f) => f.startsWith('cloudformation/') && !f.endsWith('.template.json'))).toEqual([]);
+    expect(summaries.map((s) => s.environment)).toEqual(['dev', 'staging', 'production']);
+    expect(summaries.every((s) => s.stacks === 4 && s.resources > 50)).toBe(true);
+  });
+
+  test('two renders are byte-identical', () => {
+    expectSameTree(readTree(first), readTree(second), 'second render differs from the first');
+  });
+
+  test('the committed dist/ is up to date with the source (run `npm run synth` and commit)', () => {
+    expectSameTree(readTree(path.join(REPO_ROOT, 'dist')), readTree(first), 'dist/ is stale');
+  });
+
+  test('templates hold no machine paths and no literal secret values', () => {
+    for (const [file, content] of readTree(first)) {
+      const text = content.toString('utf8');
+      expect({ file, hasPath: /\/(work|tmp|home|root)\//.test(text) }).toEqual({ file, hasPath: false });
+      expect({ file, secretString: text.includes('"SecretString"') }).toEqual({ file, secretString: false });
+    }
+  });
+});
+
+describe('a failed render leaves the target exactly as it was', () => {
+  function seededTarget(name: string): string {
+    const target = path.join(work, name);
+    fs.mkdirSync(path.join(target, 'k8s'), { recursive: true });
+    fs.writeFileSync(path.join(target, 'k8s', 'sentinel.yaml'), 'unchanged\n');
+    return target;
+  }
+  const leftovers = () => fs.readdirSync(work).filter((f) => f.startsWith('.render-'));
+
+  test('an invalid config: error names the field, nothing written', () => {
+    const target = seededTarget('invalid');
+    const before = readTree(target);
+    const bad = { ...production, cluster: { ...production.cluster, maxTotalNodes: 5 } };
+    expect(() => renderAll(target, { cdkOut, inputs: [bad] })).toThrow(ConfigValidationError);
+    expect(() => renderAll(target, { cdkOut, inputs: [bad] })).toThrow(/cluster\.maxTotalNodes: node group minimums sum to 6/);
+    expectSameTree(readTree(target), before, 'target changed');
+    expect(leftovers()).toEqual([]);
+  });
+
+  test('a failure in the last environment, after others rendered: target untouched, staging removed', () => {
+    const target = seededTarget('midway');
+    const before = readTree(target);
+    (k8s.renderEnvironmentManifests as jest.Mock).mockImplementationOnce((cfg) => jest.requireActual('@optibid/k8s-manifests').renderEnvironmentManifests(cfg))
+      .mockImplementationOnce(() => {
+        throw new Error('boom in staging');
+      });
+    expect(() => renderAll(target, { cdkOut })).toThrow('boom in staging');
+    expectSameTree(readTree(target), before, 'target changed');
+    expect(leftovers()).toEqual([]);
+  });
+});
