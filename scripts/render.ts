@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ENVIRONMENT_INPUTS, EnvironmentConfig, EnvironmentConfigInput, loadEnvironments } from '@optibid/constructs-lib';
-import { buildAwsApp } from '@optibid/infra-aws';
+import { assertCleanAssembly, buildAwsApp } from '@optibid/infra-aws';
 import { renderEnvironmentManifests } from '@optibid/k8s-manifests';
 
 export const REPO_ROOT = path.resolve(__dirname, '..');
@@ -26,6 +26,7 @@ function renderEnvironment(config: EnvironmentConfig, stage: string, cdkOut: str
   fs.rmSync(outdir, { recursive: true, force: true });
   const { app, environments } = buildAwsApp([config], { outdir, disableAssetStaging: true, cloudFormationValidation: false });
   const assembly = app.synth();
+  assertCleanAssembly(assembly);
   const cfnDir = path.join(stage, 'cloudformation', config.name);
   fs.mkdirSync(cfnDir, { recursive: true });
   let resources = 0;

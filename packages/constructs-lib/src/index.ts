@@ -6,3 +6,4 @@ export * from './versions/kubernetes';
 export * from './versions/instance-types';
 export * from './versions/charts';
 export * from './util/cidr';
+export * from './versions/regions';

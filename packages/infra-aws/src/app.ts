@@ -1,5 +1,6 @@
 import { App, Tags } from 'aws-cdk-lib';
-import { EnvironmentConfig, platformNames } from '@optibid/constructs-lib';
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { availabilityZoneContext, EnvironmentConfig, platformNames } from '@optibid/constructs-lib';
 import { ClusterStack } from './stacks/cluster-stack';
 import { DataStack } from './stacks/data-stack';
 import { EdgeStack } from './stacks/edge-stack';
@@ -62,6 +63,19 @@ export interface BuildAwsAppOptions {
   readonly cloudFormationValidation?: boolean;
 }
 
+/**
+ * Throws when synthesis left an error annotation or an unanswered context lookup: either would put dummy values
+ * into a template that `cdk deploy` then rejects, so the render must fail loudly instead.
+ */
+export function assertCleanAssembly(assembly: CloudAssembly): void {
+  const problems: string[] = [];
+  for (const stack of assembly.stacks) {
+    for (const m of stack.messages) if (m.level === 'error') problems.push(`${m.id}: ${String(m.entry.data)}`);
+  }
+  for (const missing of assembly.manifest.missing ?? []) problems.push(`context lookup '${missing.key}' is not answered by committed context`);
+  if (problems.length) throw new Error(`CDK synthesis reported errors:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+}
+
 /** An app with every given environment's stacks. */
 export function buildAwsApp(configs: readonly EnvironmentConfig[], opts: BuildAwsAppOptions = {}): { app: App; environments: Record<string, EnvironmentStacks> } {
   const app = new App({
@@ -73,6 +87,8 @@ export function buildAwsApp(configs: readonly EnvironmentConfig[], opts: BuildAw
       // Keep templates free of machine paths and CDK build metadata: byte-identical renders.
       'aws:cdk:enable-path-metadata': false,
       'aws:cdk:enable-asset-metadata': false,
+      // Answers CDK's zone lookups from the committed table: synthesis needs no credentials and no network.
+      ...Object.assign({}, ...configs.map((c) => availabilityZoneContext(c.account, c.region))),
     },
   });
   const environments: Record<string, EnvironmentStacks> = {};

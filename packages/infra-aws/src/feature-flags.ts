@@ -13,4 +13,6 @@ export const FEATURE_FLAGS: Readonly<Record<string, unknown>> = {
   '@aws-cdk/aws-s3:createDefaultLoggingPolicy': true,
   '@aws-cdk/core:enablePartitionLiterals': true,
   '@aws-cdk/aws-kms:reduceCrossAccountRegionPolicyScope': true,
+  // Exports stay protected while a consumer stack imports them (CloudFormation's own behaviour).
+  '@aws-cdk/core:defaultCrossStackReferences': 'strong',
 };

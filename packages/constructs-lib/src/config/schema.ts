@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { cidrContains, cidrsOverlap, CidrRange, parseCidr } from '../util/cidr';
 import { INSTANCE_FAMILIES, INSTANCE_TYPES } from '../versions/instance-types';
 import { KUBERNETES_VERSIONS } from '../versions/kubernetes';
+import { REGION_AVAILABILITY_ZONES } from '../versions/regions';
 import { backupBucketName, backupLogBucketName } from '../naming/naming';
 
 /**
@@ -136,8 +137,10 @@ export const environmentConfigSchema = z
     }
 
     // Availability zones: belong to the region, unique, and 3+ where we promise zone-loss survival.
+    const regionZones = REGION_AVAILABILITY_ZONES[cfg.region];
+    if (!regionZones) issue(['region'], `region ${cfg.region} is not in the committed zone table (supported: ${Object.keys(REGION_AVAILABILITY_ZONES).join(', ')})`);
     cfg.availabilityZones.forEach((az, i) => {
-      if (!new RegExp(`^${cfg.region}[a-z]$`).test(az)) issue(['availabilityZones', i], `'${az}' is not an availability zone of region ${cfg.region}`);
+      if (regionZones && !regionZones.includes(az)) issue(['availabilityZones', i], `'${az}' is not an availability zone of region ${cfg.region} (${regionZones.join(', ')})`);
     });
     if (new Set(cfg.availabilityZones).size !== cfg.availabilityZones.length) issue(['availabilityZones'], 'must not repeat a zone');
     if (ha && cfg.availabilityZones.length < 3) issue(['availabilityZones'], `tier '${cfg.tier}' needs at least 3 availability zones to survive losing one (got ${cfg.availabilityZones.length})`);
