@@ -7,3 +7,7 @@ export * from './versions/instance-types';
 export * from './versions/charts';
 export * from './util/cidr';
 export * from './versions/regions';
+export * from './versions/platform';
+export * from './sizing/namespace-footprint';
+export * from './config/app-schema';
+export * from './util/quantity';

@@ -62,7 +62,7 @@ describe('shipped environments', () => {
       ['m5.2xlarge', 3, 6, 100],
     ]);
     expect(cfg.cluster.maxTotalNodes).toBe(10);
-    expect(cfg.app).toEqual({ minReplicas: 3, maxReplicas: 10 });
+    expect(cfg.app).toMatchObject({ minReplicas: 3, maxReplicas: 10 });
     expect(cfg.database.volumeSizeGiB).toBe(100);
     expect(cfg.network.natGateways).toBe(3);
   });
@@ -118,7 +118,7 @@ describe('node groups and scaling', () => {
 
   it('rejects app.minReplicas above app.maxReplicas', () => {
     expectViolation(
-      prod((c) => (c.app = { minReplicas: 5, maxReplicas: 4 })),
+      prod((c) => ((c.app.minReplicas = 5), (c.app.maxReplicas = 4))),
       'app.minReplicas',
       /minReplicas \(5\) must not exceed maxReplicas \(4\)/,
     );

@@ -129,7 +129,7 @@ describe('production cluster', () => {
 
   test('access entries map the admin and read-only roles to Kubernetes groups', () => {
     cluster.hasResourceProperties('AWS::EKS::AccessEntry', { KubernetesGroups: [names.access.adminGroup], AccessPolicies: [Match.objectLike({ PolicyArn: Match.stringLikeRegexp('AmazonEKSClusterAdminPolicy') })] });
-    cluster.hasResourceProperties('AWS::EKS::AccessEntry', { KubernetesGroups: [names.access.readOnlyGroup], AccessPolicies: [Match.objectLike({ PolicyArn: Match.stringLikeRegexp('AmazonEKSAdminViewPolicy') })] });
+    cluster.hasResourceProperties('AWS::EKS::AccessEntry', { KubernetesGroups: [names.access.readOnlyGroup], AccessPolicies: [Match.objectLike({ PolicyArn: Match.stringLikeRegexp('AmazonEKSViewPolicy') })] });
   });
 
   test('edge Ingress: internet-facing ALB with the WAF web ACL, forwarding to the NGINX controller', () => {

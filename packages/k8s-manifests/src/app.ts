@@ -1,4 +1,6 @@
 import { EnvironmentConfig, platformNames } from '@optibid/constructs-lib';
+import { AppChart } from './charts/app-chart';
+import { ClusterChart } from './charts/cluster-chart';
 import { NamespacesChart } from './charts/namespaces-chart';
 import { newK8sApp, renderChartFiles } from './render-files';
 
@@ -9,6 +11,7 @@ import { newK8sApp, renderChartFiles } from './render-files';
 export function renderEnvironmentManifests(config: EnvironmentConfig): Map<string, string> {
   const app = newK8sApp();
   const names = platformNames(config);
-  const charts = [new NamespacesChart(app, 'namespaces', { config, names })];
+  const props = { config, names };
+  const charts = [new ClusterChart(app, 'cluster', props), new NamespacesChart(app, 'namespaces', props), new AppChart(app, 'app', props)];
   return renderChartFiles(charts);
 }

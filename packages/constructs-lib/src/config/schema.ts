@@ -3,7 +3,9 @@ import { cidrContains, cidrsOverlap, CidrRange, parseCidr } from '../util/cidr';
 import { INSTANCE_FAMILIES, INSTANCE_TYPES } from '../versions/instance-types';
 import { KUBERNETES_VERSIONS } from '../versions/kubernetes';
 import { REGION_AVAILABILITY_ZONES } from '../versions/regions';
-import { backupBucketName, backupLogBucketName } from '../naming/naming';
+import { backupBucketName, backupLogBucketName, platformNamespaceNames } from '../naming/naming';
+import { appSchema, authSchema, checkAppRules, ingressSchema, meshSchema } from './app-schema';
+import { appWorkloadFootprints, namespaceRequirement } from '../sizing/namespace-footprint';
 
 /**
  * The environment config schema. Every rule lives here, so `validateEnvironmentConfig` can list every violation,
@@ -42,13 +44,6 @@ const nodeGroupSchema = z
     desiredSize: z.number().int().min(0).optional(),
     /** Root volume size (gp3, encrypted). @default 100 */
     diskSizeGiB: z.number().int().min(20).max(16384).default(100),
-  })
-  .strict();
-
-const appScalingSchema = z
-  .object({
-    minReplicas: z.number().int().min(1),
-    maxReplicas: z.number().int().min(1),
   })
   .strict();
 
@@ -94,8 +89,14 @@ export const environmentConfigSchema = z
         nodeGroups: z.array(nodeGroupSchema).min(1),
       })
       .strict(),
-    /** Horizontal scaling of the application Deployments (backend, frontend). */
-    app: appScalingSchema,
+    /** The application workloads (backend, frontend): scaling, images, resources. */
+    app: appSchema,
+    /** Public hosts, TLS and edge limits of the application Ingress. */
+    ingress: ingressSchema,
+    /** Authentication and authorization policy the backend enforces (seed story 3). */
+    auth: authSchema.default(authSchema.parse({})),
+    /** Service-mesh readiness switch. */
+    mesh: meshSchema,
     database: z
       .object({
         /** PVC size of each PostgreSQL member. */
@@ -194,6 +195,9 @@ export const environmentConfigSchema = z
     // Application scaling.
     if (cfg.app.minReplicas > cfg.app.maxReplicas) issue(['app', 'minReplicas'], `minReplicas (${cfg.app.minReplicas}) must not exceed maxReplicas (${cfg.app.maxReplicas})`);
     if (ha && cfg.app.minReplicas < 2) issue(['app', 'minReplicas'], `tier '${cfg.tier}' needs at least 2 replicas so a drain never takes the service down`);
+
+    // Application, ingress and auth policy.
+    checkAppRules(cfg, Object.values(platformNamespaceNames(cfg.project)), namespaceRequirement(appWorkloadFootprints(cfg)), issue);
 
     // Backups: lifecycle transitions must happen in order and before expiry.
     const b = cfg.backups;

@@ -1,5 +1,6 @@
 import type { EnvironmentConfigInput } from '../config/schema';
 import { DEFAULT_KUBERNETES_VERSION } from '../versions/kubernetes';
+import { appImages } from './shared';
 
 /** Dev: small and cheap. One NAT gateway, one small node group, single replicas. Not highly available. */
 export const dev: EnvironmentConfigInput = {
@@ -23,7 +24,9 @@ export const dev: EnvironmentConfigInput = {
     maxTotalNodes: 4,
     nodeGroups: [{ name: 'general', instanceType: 'm5.large', minSize: 1, maxSize: 3, diskSizeGiB: 40 }],
   },
-  app: { minReplicas: 1, maxReplicas: 3 },
+  app: { minReplicas: 1, maxReplicas: 3, ...appImages('111111111111', 'us-west-2') },
+  // Placeholder hosted zone id: replace with the real zone before the first deploy.
+  ingress: { appHost: 'app.dev.optibid.energy', apiHost: 'api.dev.optibid.energy', dnsZone: { name: 'optibid.energy', hostedZoneId: 'Z0DEVZONE000000001' }, tlsIssuer: 'letsencrypt-staging', acmeEmail: 'platform@optibid.energy' },
   database: { volumeSizeGiB: 20 },
   backups: { transitionToInfrequentAccessDays: 30, transitionToGlacierDays: 60, expirationDays: 90 },
 };

@@ -1,5 +1,6 @@
 import type { EnvironmentConfigInput } from '../config/schema';
 import { DEFAULT_KUBERNETES_VERSION } from '../versions/kubernetes';
+import { appImages } from './shared';
 
 /**
  * Production: the seed's figures. us-west-2 over three zones, a NAT gateway per zone, two managed node groups of
@@ -32,7 +33,9 @@ export const production: EnvironmentConfigInput = {
       { name: 'large', instanceType: 'm5.2xlarge', minSize: 3, maxSize: 6, diskSizeGiB: 100 },
     ],
   },
-  app: { minReplicas: 3, maxReplicas: 10 },
+  app: { minReplicas: 3, maxReplicas: 10, ...appImages('333333333333', 'us-west-2') },
+  // Placeholder hosted zone id: replace with the real zone before the first deploy.
+  ingress: { appHost: 'app.optibid.energy', apiHost: 'api.optibid.energy', dnsZone: { name: 'optibid.energy', hostedZoneId: 'Z0PRODUCTIONZONE01' }, tlsIssuer: 'letsencrypt-production', acmeEmail: 'platform@optibid.energy' },
   database: { volumeSizeGiB: 100 },
   backups: { transitionToInfrequentAccessDays: 30, transitionToGlacierDays: 90, expirationDays: 400 },
   edge: { rateLimitPer5Minutes: 2000 },

@@ -1,5 +1,6 @@
 import type { EnvironmentConfigInput } from '../config/schema';
 import { DEFAULT_KUBERNETES_VERSION } from '../versions/kubernetes';
+import { appImages } from './shared';
 
 /** Staging: production's shape (three zones, one node per zone per group) at a smaller size and one NAT gateway. */
 export const staging: EnvironmentConfigInput = {
@@ -26,7 +27,9 @@ export const staging: EnvironmentConfigInput = {
       { name: 'large', instanceType: 'm5.xlarge', minSize: 3, maxSize: 4, diskSizeGiB: 50 },
     ],
   },
-  app: { minReplicas: 2, maxReplicas: 4 },
+  app: { minReplicas: 2, maxReplicas: 4, ...appImages('222222222222', 'us-west-2') },
+  // Placeholder hosted zone id: replace with the real zone before the first deploy.
+  ingress: { appHost: 'app.staging.optibid.energy', apiHost: 'api.staging.optibid.energy', dnsZone: { name: 'optibid.energy', hostedZoneId: 'Z0STAGINGZONE00001' }, tlsIssuer: 'letsencrypt-production', acmeEmail: 'platform@optibid.energy' },
   database: { volumeSizeGiB: 50 },
   backups: { transitionToInfrequentAccessDays: 30, transitionToGlacierDays: 60, expirationDays: 120 },
 };

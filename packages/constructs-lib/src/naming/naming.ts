@@ -18,11 +18,17 @@ export interface WorkloadIdentityName {
 /** A Kubernetes Service the platform exposes inside the cluster. */
 export interface ServiceName {
   readonly name: string;
+  readonly namespace: string;
+  /** The main (HTTP or protocol) port. */
   readonly port: number;
+  /** Prometheus metrics port, where separate from the main port. */
+  readonly metricsPort?: number;
+  /** Second protocol port (e.g. OTLP over HTTP). */
+  readonly httpPort?: number;
 }
 
 /** The keys of the workload identities; each one's policy is defined in constructs-lib/src/aws/identity. */
-export const WORKLOAD_IDENTITY_KEYS = ['backup', 'externalSecrets', 'clusterAutoscaler', 'loadBalancerController', 'ebsCsiDriver'] as const;
+export const WORKLOAD_IDENTITY_KEYS = ['backup', 'externalSecrets', 'clusterAutoscaler', 'loadBalancerController', 'ebsCsiDriver', 'certManager'] as const;
 export type WorkloadIdentityKey = (typeof WORKLOAD_IDENTITY_KEYS)[number];
 
 /** How a platform secret gets its value. */
@@ -48,6 +54,7 @@ export const PLATFORM_SECRETS = {
   'app/secret-key': { kind: 'key', description: 'Backend SECRET_KEY' },
   'app/jwt-secret-key': { kind: 'key', description: 'Backend JWT_SECRET_KEY' },
   'grafana/admin': { kind: 'password', username: 'admin', description: 'Grafana admin' },
+  sso: { kind: 'placeholder', keys: ['oidc_client_secret'], description: 'Enterprise SSO (OIDC) client secret' },
   stripe: { kind: 'placeholder', keys: ['secret_key', 'publishable_key', 'webhook_secret'], description: 'Stripe API keys' },
   smtp: { kind: 'placeholder', keys: ['host', 'port', 'username', 'password', 'from'], description: 'SMTP relay for Alertmanager and the backend' },
   slack: { kind: 'placeholder', keys: ['webhook_url'], description: 'Slack incoming webhook for Alertmanager' },
@@ -67,23 +74,28 @@ export function backupLogBucketName(cfg: NamingInput): string {
   return `${cfg.project}-${cfg.name}-backup-logs-${cfg.account}-${cfg.region}`;
 }
 
-/** All shared names of one environment. */
-export function platformNames(cfg: EnvironmentConfig) {
-  const prefix = `${cfg.project}-${cfg.name}`;
-  const arn = (service: string, resource: string, region = cfg.region) => `arn:aws:${service}:${region}:${cfg.account}:${resource}`;
-  const roleArn = (roleName: string) => `arn:aws:iam::${cfg.account}:role/${roleName}`;
-
-  const namespaces = {
+/** The namespaces of the platform, by role: the only namespaces network policies may name. */
+export function platformNamespaceNames(project: string) {
+  return {
     /** The application (backend, frontend). */
-    app: cfg.project,
+    app: project,
     /** PostgreSQL, PgBouncer, Redis and their backups. */
-    data: `${cfg.project}-data`,
+    data: `${project}-data`,
     monitoring: 'monitoring',
     ingress: 'nginx-ingress',
     externalSecrets: 'external-secrets',
     certManager: 'cert-manager',
     kubeSystem: 'kube-system',
   } as const;
+}
+
+/** All shared names of one environment. */
+export function platformNames(cfg: EnvironmentConfig) {
+  const prefix = `${cfg.project}-${cfg.name}`;
+  const arn = (service: string, resource: string, region = cfg.region) => `arn:aws:${service}:${region}:${cfg.account}:${resource}`;
+  const roleArn = (roleName: string) => `arn:aws:iam::${cfg.account}:role/${roleName}`;
+
+  const namespaces = platformNamespaceNames(cfg.project);
 
   const identity = (key: string, namespace: string, serviceAccount: string): WorkloadIdentityName => {
     const roleName = `${prefix}-${key}`;
@@ -96,6 +108,8 @@ export function platformNames(cfg: EnvironmentConfig) {
     loadBalancerController: identity('aws-load-balancer-controller', namespaces.kubeSystem, 'aws-load-balancer-controller'),
     // The EBS CSI managed add-on creates this service account itself; the name is fixed by the add-on.
     ebsCsiDriver: identity('ebs-csi-driver', namespaces.kubeSystem, 'ebs-csi-controller-sa'),
+    // DNS-01 challenges in the environment's Route 53 zone (works behind the ALB, no HTTP path to open).
+    certManager: identity('cert-manager', namespaces.certManager, 'cert-manager'),
   };
 
   const secretName = (key: PlatformSecretKey) => `${cfg.project}/${cfg.name}/${key}`;
@@ -125,13 +139,20 @@ export function platformNames(cfg: EnvironmentConfig) {
       cluster: `${prefix}-cluster`,
     },
     namespaces,
+    /**
+     * In-cluster services. Pods of a service carry `app.kubernetes.io/name: <name>`: network policies select them
+     * by that label, so later tiers must keep it.
+     */
     services: {
-      backend: { name: 'backend', port: 8000 },
-      frontend: { name: 'frontend', port: 3000 },
-      postgres: { name: 'postgres', port: 5432 },
-      pgbouncer: { name: 'pgbouncer', port: 6432 },
-      redis: { name: 'redis', port: 6379 },
+      backend: { name: 'backend', namespace: namespaces.app, port: 8000, metricsPort: 9000 },
+      frontend: { name: 'frontend', namespace: namespaces.app, port: 3000 },
+      postgres: { name: 'postgres', namespace: namespaces.data, port: 5432 },
+      pgbouncer: { name: 'pgbouncer', namespace: namespaces.data, port: 6432 },
+      redis: { name: 'redis', namespace: namespaces.data, port: 6379 },
+      /** OpenTelemetry collector of the tracing backend (OTLP gRPC and HTTP). */
+      tracing: { name: 'jaeger-collector', namespace: namespaces.monitoring, port: 4317, httpPort: 4318 },
     } satisfies Record<string, ServiceName>,
+    database: { name: cfg.project, appRole: 'optibid_app' },
     identities,
     secrets,
     backup: {
@@ -165,12 +186,22 @@ export function platformNames(cfg: EnvironmentConfig) {
       albClass: 'alb',
       albIngressName: 'edge',
       wafAclName: `${prefix}-edge`,
+      /** TLS secret of the application hosts, issued by cert-manager. */
+      tlsSecret: `${cfg.project}-tls`,
+    },
+    certificates: {
+      clusterIssuers: { 'letsencrypt-staging': 'https://acme-staging-v02.api.letsencrypt.org/directory', 'letsencrypt-production': 'https://acme-v02.api.letsencrypt.org/directory' },
+    },
+    externalSecrets: {
+      clusterSecretStore: 'aws-secrets-manager',
     },
     access: {
       adminRoleName: `${prefix}-eks-admin`,
       readOnlyRoleName: `${prefix}-eks-read-only`,
+      onCallRoleName: `${prefix}-eks-on-call`,
       adminGroup: `${cfg.project}:admins`,
       readOnlyGroup: `${cfg.project}:read-only`,
+      onCallGroup: `${cfg.project}:on-call`,
     },
     nodes: {
       /** Label on every node naming its managed node group. */

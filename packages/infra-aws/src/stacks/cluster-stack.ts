@@ -11,6 +11,7 @@ import {
   addMetricsServer,
   addNginxIngress,
   backupPermissions,
+  certManagerPermissions,
   clusterAutoscalerPermissions,
   ebsCsiDriverPermissions,
   EdgeIngress,
@@ -84,6 +85,7 @@ export class ClusterStack extends Stack {
       clusterAutoscaler: identity('clusterAutoscaler', 'Cluster autoscaler: scale this cluster node groups', clusterAutoscalerPermissions(names)),
       loadBalancerController: identity('loadBalancerController', 'AWS Load Balancer Controller', loadBalancerControllerPermissions()),
       ebsCsiDriver: identity('ebsCsiDriver', 'EBS CSI driver: volumes and the EBS key', ebsCsiDriverPermissions(ebsKey.keyArn)),
+      certManager: identity('certManager', 'cert-manager: DNS-01 challenges in the environment hosted zone', certManagerPermissions(config.ingress.dnsZone.hostedZoneId)),
     };
     addons.addons['aws-ebs-csi-driver'].node.addDependency(this.identities.ebsCsiDriver);
 
@@ -104,6 +106,7 @@ export class ClusterStack extends Stack {
     lbc.node.addDependency(this.identities.loadBalancerController);
     charts.externalSecrets.node.addDependency(this.identities.externalSecrets);
     charts.clusterAutoscaler.node.addDependency(this.identities.clusterAutoscaler);
+    charts.certManager.node.addDependency(this.identities.certManager);
     // The LBC webhook must answer before any Service or Ingress is created.
     charts.nginx.node.addDependency(lbc);
 

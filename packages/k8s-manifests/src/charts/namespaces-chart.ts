@@ -1,21 +1,32 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import type { EnvironmentConfig, PlatformNames } from '@optibid/constructs-lib';
-import { PlatformNamespace } from '@optibid/constructs-lib/k8s';
+import { appWorkloadFootprints, namespaceRequirement, PLATFORM_VERSION } from '@optibid/constructs-lib';
+import { ISTIO_INJECTION_LABELS, PlatformNamespace } from '@optibid/constructs-lib/k8s';
+import type { PlatformChartProps } from './chart-props';
 
-export interface NamespacesChartProps {
-  readonly config: EnvironmentConfig;
-  readonly names: PlatformNames;
-}
-
-/** The platform's own namespaces (application, data, monitoring), all Pod Security "restricted". */
+/**
+ * The platform's own namespaces with their baseline: Pod Security "restricted", default-deny network policies plus
+ * DNS, and (where something runs) a ResourceQuota and LimitRange sized by the namespace-footprint rule.
+ */
 export class NamespacesChart extends Chart {
-  constructor(scope: Construct, id: string, props: NamespacesChartProps) {
+  constructor(scope: Construct, id: string, props: PlatformChartProps) {
     super(scope, id, { disableResourceNameHashes: true });
-    const { names, config } = props;
-    const labels = { 'app.kubernetes.io/part-of': names.prefix, 'app.kubernetes.io/managed-by': 'cdk8s', 'optibid.io/environment': config.name };
-    for (const [key, ns] of [['App', names.namespaces.app], ['Data', names.namespaces.data], ['Monitoring', names.namespaces.monitoring]] as const) {
-      new PlatformNamespace(this, key, { name: ns, labels: { ...labels, 'app.kubernetes.io/name': ns } });
-    }
+    const { config, names } = props;
+    const common = { partOf: names.prefix, version: PLATFORM_VERSION };
+    const mesh = config.mesh.istio ? ISTIO_INJECTION_LABELS : undefined;
+    const app = config.app;
+    const smallest = app.frontend.resources;
+
+    new PlatformNamespace(this, 'App', {
+      name: names.namespaces.app,
+      labels: { ...common, component: 'application' },
+      requirement: namespaceRequirement(appWorkloadFootprints(config)),
+      quotaOverride: app.quota,
+      containerDefaults: { requestCpu: smallest.requests.cpu, requestMemory: smallest.requests.memory, limitMemory: smallest.limits.memory },
+      extraLabels: mesh,
+    });
+    // Data and monitoring tiers arrive with their own issues; their baseline (deny-all + DNS) is in place first.
+    new PlatformNamespace(this, 'Data', { name: names.namespaces.data, labels: { ...common, component: 'data' }, extraLabels: mesh });
+    new PlatformNamespace(this, 'Monitoring', { name: names.namespaces.monitoring, labels: { ...common, component: 'monitoring' } });
   }
 }

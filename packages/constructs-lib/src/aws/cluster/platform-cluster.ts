@@ -35,6 +35,7 @@ export class PlatformCluster extends Construct {
   readonly cluster: eks.Cluster;
   readonly adminRole: iam.Role;
   readonly readOnlyRole: iam.Role;
+  readonly onCallRole: iam.Role;
 
   constructor(scope: Construct, id: string, props: PlatformClusterProps) {
     super(scope, id);
@@ -79,8 +80,11 @@ export class PlatformCluster extends Construct {
       : new iam.AccountRootPrincipal();
     this.adminRole = new iam.Role(this, 'AdminRole', { roleName: names.access.adminRoleName, assumedBy: trusted, description: `Cluster admin of ${names.clusterName}` });
     this.readOnlyRole = new iam.Role(this, 'ReadOnlyRole', { roleName: names.access.readOnlyRoleName, assumedBy: trusted, description: `Read-only access to ${names.clusterName}` });
+    this.onCallRole = new iam.Role(this, 'OnCallRole', { roleName: names.access.onCallRoleName, assumedBy: trusted, description: `On-call (read, restart, scale) on ${names.clusterName}` });
+    // View (no Secrets) from EKS; anything more comes from the RBAC the YAML binds to each group.
     this.accessEntry('AdminAccess', this.adminRole, 'AmazonEKSClusterAdminPolicy', names.access.adminGroup);
-    this.accessEntry('ReadOnlyAccess', this.readOnlyRole, 'AmazonEKSAdminViewPolicy', names.access.readOnlyGroup);
+    this.accessEntry('ReadOnlyAccess', this.readOnlyRole, 'AmazonEKSViewPolicy', names.access.readOnlyGroup);
+    this.accessEntry('OnCallAccess', this.onCallRole, 'AmazonEKSViewPolicy', names.access.onCallGroup);
   }
 
   private accessEntry(id: string, role: iam.IRole, policy: string, group: string): void {

@@ -27,7 +27,11 @@ export class EdgeIngress extends Construct {
       'alb.ingress.kubernetes.io/scheme': 'internet-facing',
       'alb.ingress.kubernetes.io/target-type': 'ip',
       'alb.ingress.kubernetes.io/wafv2-acl-arn': props.webAclArn,
+      // End-to-end TLS: the ALB re-encrypts to NGINX, which terminates with the cert-manager certificate.
+      'alb.ingress.kubernetes.io/backend-protocol': 'HTTPS',
       'alb.ingress.kubernetes.io/healthcheck-path': '/nginx-health',
+      'alb.ingress.kubernetes.io/healthcheck-protocol': 'HTTP',
+      'alb.ingress.kubernetes.io/healthcheck-port': '80',
       'alb.ingress.kubernetes.io/load-balancer-attributes': [
         'routing.http.drop_invalid_header_fields.enabled=true',
         `deletion_protection.enabled=${config.tier === 'production'}`,
@@ -54,7 +58,7 @@ export class EdgeIngress extends Construct {
           },
           spec: {
             ingressClassName: names.ingress.albClass,
-            defaultBackend: { service: { name: names.ingress.nginxControllerService, port: { number: 80 } } },
+            defaultBackend: { service: { name: names.ingress.nginxControllerService, port: { number: 443 } } },
           },
         },
       ],

@@ -194,6 +194,21 @@ export function loadBalancerControllerPermissions(): WorkloadPermissions {
   return { statements, acknowledgements: wildcards.map((r) => ({ id: `AwsSolutions-IAM5[Resource::${r}]`, reason })) };
 }
 
+/** cert-manager: DNS-01 challenge records in the environment's hosted zone only. */
+export function certManagerPermissions(hostedZoneId: string): WorkloadPermissions {
+  return {
+    statements: [
+      new iam.PolicyStatement({ sid: 'ChallengeRecords', actions: ['route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets'], resources: [`arn:aws:route53:::hostedzone/${hostedZoneId}`] }),
+      new iam.PolicyStatement({ sid: 'ChangeStatus', actions: ['route53:GetChange'], resources: ['arn:aws:route53:::change/*'] }),
+      new iam.PolicyStatement({ sid: 'FindZone', actions: ['route53:ListHostedZonesByName'], resources: ['*'] }),
+    ],
+    acknowledgements: [
+      { id: 'AwsSolutions-IAM5[Resource::arn:aws:route53:::change/*]', reason: 'Route 53 change ids are generated per request; GetChange only reads the status of a change.' },
+      { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'ListHostedZonesByName has no resource-level permissions; it only lists zone names and ids.' },
+    ],
+  };
+}
+
 /** EBS CSI driver: the AWS-managed driver policy, plus use of the EBS key for encrypted volumes. */
 export function ebsCsiDriverPermissions(ebsKeyArn: string): WorkloadPermissions {
   const statements = [

@@ -11,6 +11,8 @@ export function addCertManager(scope: Construct, cluster: eks.ICluster, config: 
     namespace: names.namespaces.certManager,
     values: {
       crds: { enabled: true, keep: true },
+      // The service account the certManager Pod Identity association binds (Route 53 DNS-01).
+      serviceAccount: { create: true, name: names.identities.certManager.serviceAccount },
       replicaCount: config.tier === 'dev' ? 1 : 2,
       podDisruptionBudget: { enabled: config.tier !== 'dev', minAvailable: 1 },
     },

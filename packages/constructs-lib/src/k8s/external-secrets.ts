@@ -1,0 +1,80 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import type { PlatformSecretKey } from '../naming/naming';
+
+/** One key of a Kubernetes Secret, read from a property of a Secrets Manager secret. */
+export interface SecretKeyRef {
+  /** Key in the Kubernetes Secret (often the environment variable name). */
+  readonly key: string;
+  /** The platform secret (naming module key) to read. */
+  readonly from: PlatformSecretKey;
+  /** JSON property of the Secrets Manager value. */
+  readonly property: string;
+}
+
+export interface PlatformExternalSecretProps {
+  readonly name: string;
+  readonly namespace: string;
+  readonly labels: Record<string, string>;
+  /** ClusterSecretStore name (naming module). */
+  readonly store: string;
+  /** Secret names per platform key (naming module `secrets[key].name`). */
+  readonly secretNames: Readonly<Record<PlatformSecretKey, { readonly name: string }>>;
+  readonly keys: readonly SecretKeyRef[];
+  /**
+   * How often External Secrets re-reads Secrets Manager (a rotated value reaches the pods within this time).
+   * @default '1h'
+   */
+  readonly refreshInterval?: string;
+}
+
+/**
+ * An ExternalSecret: the only way a credential reaches a pod. The Kubernetes Secret it creates is owned by it; the
+ * value never appears in git or dist/.
+ */
+export class PlatformExternalSecret extends Construct {
+  constructor(scope: Construct, id: string, props: PlatformExternalSecretProps) {
+    super(scope, id);
+    new ApiObject(this, 'Resource', {
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'ExternalSecret',
+      metadata: { name: props.name, namespace: props.namespace, labels: props.labels },
+      spec: {
+        refreshInterval: props.refreshInterval ?? '1h',
+        secretStoreRef: { kind: 'ClusterSecretStore', name: props.store },
+        target: { name: props.name, creationPolicy: 'Owner', deletionPolicy: 'Retain' },
+        data: props.keys.map((k) => ({
+          secretKey: k.key,
+          remoteRef: { key: props.secretNames[k.from].name, property: k.property },
+        })),
+      },
+    });
+  }
+}
+
+export interface ClusterSecretStoreProps {
+  readonly name: string;
+  readonly region: string;
+  readonly labels: Record<string, string>;
+  /** Namespaces allowed to read through this store. */
+  readonly namespaces: readonly string[];
+}
+
+/**
+ * The ClusterSecretStore on AWS Secrets Manager. No `auth` block: the controller's credentials come from its EKS Pod
+ * Identity association, whose role may read only the platform's secrets. Limited to the platform's namespaces.
+ */
+export class AwsClusterSecretStore extends Construct {
+  constructor(scope: Construct, id: string, props: ClusterSecretStoreProps) {
+    super(scope, id);
+    new ApiObject(this, 'Resource', {
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'ClusterSecretStore',
+      metadata: { name: props.name, labels: props.labels },
+      spec: {
+        provider: { aws: { service: 'SecretsManager', region: props.region } },
+        conditions: [{ namespaces: [...props.namespaces] }],
+      },
+    });
+  }
+}
