@@ -55,6 +55,15 @@ describe('render', () => {
     expect(summaries.every((s) => s.stacks === 4 && s.resources > 50)).toBe(true);
   });
 
+  test('a render replaces the whole target: no stale file survives a rename', () => {
+    const target = path.join(work, 'stale');
+    fs.mkdirSync(path.join(target, 'k8s', 'dev', 'optibid'), { recursive: true });
+    fs.writeFileSync(path.join(target, 'k8s', 'dev', 'optibid', 'deployment-old-name.yaml'), 'kind: Deployment\n');
+    renderAll(target, { cdkOut });
+    expect(fs.existsSync(path.join(target, 'k8s', 'dev', 'optibid', 'deployment-old-name.yaml'))).toBe(false);
+    expectSameTree(readTree(target), readTree(first), 'render into a stale target differs');
+  });
+
   test('two renders are byte-identical', () => {
     expectSameTree(readTree(first), readTree(second), 'second render differs from the first');
   });
@@ -87,6 +96,21 @@ describe('a failed render leaves the target exactly as it was', () => {
     const bad = { ...production, cluster: { ...production.cluster, maxTotalNodes: 5 } };
     expect(() => renderAll(target, { cdkOut, inputs: [bad] })).toThrow(ConfigValidationError);
     expect(() => renderAll(target, { cdkOut, inputs: [bad] })).toThrow(/cluster\.maxTotalNodes: node group minimums sum to 6/);
+    expectSameTree(readTree(target), before, 'target changed');
+    expect(leftovers()).toEqual([]);
+  });
+
+  test.each([
+    ['HPA min above max', (c: any) => (c.app.minReplicas = 20), /app\.minReplicas: minReplicas \(20\) must not exceed maxReplicas \(10\)/],
+    ['quota below HPA max + surge', (c: any) => (c.app.quota = { requestsCpu: '1', requestsMemory: '1Gi', limitsMemory: '1Gi' }), /app\.quota\.requestsCpu: 1 is smaller than/],
+    ['unknown namespace in a policy peer', (c: any) => (c.app.extraBackendClientNamespaces = ['nope']), /app\.extraBackendClientNamespaces\.0: unknown namespace 'nope'/],
+    ['invalid hostname', (c: any) => (c.ingress.appHost = 'Not A Host'), /ingress\.appHost: must be a lowercase DNS name/],
+  ])('%s: the render fails naming the field and leaves the target untouched', (_label, change, message) => {
+    const target = seededTarget(`bad-${String(_label).replace(/\W+/g, '-')}`);
+    const before = readTree(target);
+    const bad = structuredClone(production) as any;
+    change(bad);
+    expect(() => renderAll(target, { cdkOut, inputs: [bad] })).toThrow(message);
     expectSameTree(readTree(target), before, 'target changed');
     expect(leftovers()).toEqual([]);
   });

@@ -136,19 +136,22 @@ type Issue = (path: (string | number)[], message: string) => void;
 export function checkAppRules(
   cfg: { app: z.output<typeof appSchema>; ingress: z.output<typeof ingressSchema>; auth: AuthConfig },
   knownNamespaces: readonly string[],
-  requiredAppQuota: { requestsCpuMillis: number; requestsMemoryBytes: number; limitsMemoryBytes: number },
+  requiredAppQuota: { requestsCpuMillis: number; requestsMemoryBytes: number; limitsMemoryBytes: number } | undefined,
   issue: Issue,
 ): void {
   const { app, auth } = cfg;
+  // Field rules do not stop cross-field rules: compare only quantities that parsed (the rest are reported already).
+  const cpuOk = (q: string | undefined) => q !== undefined && isCpuQuantity(q);
+  const memOk = (q: string) => isMemoryQuantity(q);
   for (const w of ['backend', 'frontend'] as const) {
     const r = app[w].resources;
-    if (memoryBytes(r.requests.memory) > memoryBytes(r.limits.memory)) issue(['app', w, 'resources', 'requests', 'memory'], `request ${r.requests.memory} exceeds the limit ${r.limits.memory}`);
-    if (r.limits.cpu && cpuMillis(r.requests.cpu) > cpuMillis(r.limits.cpu)) issue(['app', w, 'resources', 'requests', 'cpu'], `request ${r.requests.cpu} exceeds the limit ${r.limits.cpu}`);
+    if (memOk(r.requests.memory) && memOk(r.limits.memory) && memoryBytes(r.requests.memory) > memoryBytes(r.limits.memory)) issue(['app', w, 'resources', 'requests', 'memory'], `request ${r.requests.memory} exceeds the limit ${r.limits.memory}`);
+    if (cpuOk(r.requests.cpu) && cpuOk(r.limits.cpu) && cpuMillis(r.requests.cpu) > cpuMillis(r.limits.cpu!)) issue(['app', w, 'resources', 'requests', 'cpu'], `request ${r.requests.cpu} exceeds the limit ${r.limits.cpu}`);
   }
   app.extraBackendClientNamespaces.forEach((ns, i) => {
     if (!knownNamespaces.includes(ns)) issue(['app', 'extraBackendClientNamespaces', i], `unknown namespace '${ns}' in a network policy peer (known: ${knownNamespaces.join(', ')})`);
   });
-  if (app.quota) {
+  if (app.quota && requiredAppQuota && cpuOk(app.quota.requestsCpu) && memOk(app.quota.requestsMemory) && memOk(app.quota.limitsMemory)) {
     const q = app.quota;
     if (cpuMillis(q.requestsCpu) < requiredAppQuota.requestsCpuMillis) issue(['app', 'quota', 'requestsCpu'], `${q.requestsCpu} is smaller than the ${requiredAppQuota.requestsCpuMillis}m the workloads need at HPA max plus surge`);
     if (memoryBytes(q.requestsMemory) < requiredAppQuota.requestsMemoryBytes) issue(['app', 'quota', 'requestsMemory'], `${q.requestsMemory} is smaller than the ${Math.ceil(requiredAppQuota.requestsMemoryBytes / 1024 ** 2)}Mi the workloads need at HPA max plus surge`);

@@ -197,7 +197,13 @@ export const environmentConfigSchema = z
     if (ha && cfg.app.minReplicas < 2) issue(['app', 'minReplicas'], `tier '${cfg.tier}' needs at least 2 replicas so a drain never takes the service down`);
 
     // Application, ingress and auth policy.
-    checkAppRules(cfg, Object.values(platformNamespaceNames(cfg.project)), namespaceRequirement(appWorkloadFootprints(cfg)), issue);
+    let requirement: ReturnType<typeof namespaceRequirement> | undefined;
+    try {
+      requirement = namespaceRequirement(appWorkloadFootprints(cfg));
+    } catch {
+      requirement = undefined; // a malformed quantity, already reported on its field
+    }
+    checkAppRules(cfg, Object.values(platformNamespaceNames(cfg.project)), requirement, issue);
 
     // Backups: lifecycle transitions must happen in order and before expiry.
     const b = cfg.backups;

@@ -1,6 +1,6 @@
 import { pssRestricted } from '../../src/gates/policy/pss-restricted';
 import type { RenderedObject } from '../../src/gates/types';
-import { compliantSet, expectClean, expectFinding, namespace, NS, ref, rendered, withContainer, withExtra, withObject, withPodSpec } from './policy-support';
+import { compliantSet, deployment, expectClean, expectFinding, namespace, NS, ref, rendered, withContainer, withExtra, withObject, withPodSpec } from './policy-support';
 
 const check = pssRestricted;
 const DEPLOY = ref('Deployment', 'backend');
@@ -29,12 +29,12 @@ describe('pss-restricted', () => {
 
     test.each(['baseline', 'privileged'])('a %s namespace without an exception annotation is a finding', (level) => {
       const set = withObject(compliantSet(), 'Namespace', NS, (n) => (n.metadata.labels['pod-security.kubernetes.io/enforce'] = level));
-      expectFinding(check, set, ref('Namespace', NS, undefined), `enforces "${level}"`, 'optibid.io/pod-security-exception');
+      expectFinding(check, set, ref('Namespace', NS, null), `enforces "${level}"`, 'optibid.io/pod-security-exception');
     });
 
     test('a namespace without an enforce label and without exception is a finding', () => {
       const set = withObject(compliantSet(), 'Namespace', NS, (n) => delete n.metadata.labels['pod-security.kubernetes.io/enforce']);
-      expectFinding(check, set, ref('Namespace', NS, undefined), 'has no pod-security.kubernetes.io/enforce label', 'restricted');
+      expectFinding(check, set, ref('Namespace', NS, null), 'has no pod-security.kubernetes.io/enforce label', 'restricted');
     });
 
     test('an exception annotation with a blank reason is a finding', () => {
@@ -42,16 +42,23 @@ describe('pss-restricted', () => {
         n.metadata.labels['pod-security.kubernetes.io/enforce'] = 'baseline';
         n.metadata.annotations = { 'optibid.io/pod-security-exception': '  ' };
       });
-      expectFinding(check, set, ref('Namespace', NS, undefined), 'optibid.io/pod-security-exception');
+      expectFinding(check, set, ref('Namespace', NS, null), 'optibid.io/pod-security-exception');
     });
 
-    test('a second, restricted namespace applies to its own pods only', () => {
-      const extra = withExtra(compliantSet(), namespace('other'));
-      expectClean(check, extra);
+    test('each pod is judged by its own namespace', () => {
+      const tools = namespace('tools');
+      tools.metadata.labels!['pod-security.kubernetes.io/enforce'] = 'baseline';
+      tools.metadata.annotations = { 'optibid.io/pod-security-exception': 'debug tooling' };
+      const inTools = deployment('debug', 'tools');
+      inTools.spec.template.spec.hostPID = true;
+      const inOther = deployment('worker', 'other');
+      inOther.spec.template.spec.hostPID = true;
+      const set = withExtra(compliantSet(), tools, namespace('other'), inTools, inOther);
+      expect(check.run(set).map((f) => f.object)).toEqual([ref('Deployment', 'worker', 'other')]);
     });
   });
 
-  type Case = [string, (objects: RenderedObject[]) => RenderedObject[], string[]];
+  type Case = [string, () => RenderedObject[], string[]];
   const cases: Case[] = [
     ['hostNetwork', () => withPodSpec((s) => (s.hostNetwork = true)), ['spec.template.spec.hostNetwork must not be true', 'host namespaces']],
     ['hostPID', () => withPodSpec((s) => (s.hostPID = true)), ['spec.template.spec.hostPID must not be true']],
@@ -94,7 +101,7 @@ describe('pss-restricted', () => {
   ];
 
   test.each(cases)('%s is a finding on the workload', (_name, build, fragments) => {
-    expectFinding(check, build(compliantSet()), DEPLOY, ...fragments);
+    expectFinding(check, build(), DEPLOY, ...fragments);
   });
 
   describe('passing variants', () => {

@@ -78,13 +78,14 @@ export function initContainer(name = 'migrate'): Record<string, any> {
   return c;
 }
 
-export function podSpec(serviceAccountName = 'backend'): Record<string, any> {
+/** A compliant pod spec whose ServiceAccount and main container are both called `name`. */
+export function podSpec(name = 'backend'): Record<string, any> {
   return {
-    serviceAccountName,
+    serviceAccountName: name,
     automountServiceAccountToken: false,
     securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } },
     initContainers: [initContainer()],
-    containers: [container()],
+    containers: [container(name)],
     volumes: [
       { name: 'tmp', emptyDir: {} },
       { name: 'config', configMap: { name: 'backend' } },
@@ -100,13 +101,13 @@ export function deployment(name = 'backend', ns = NS): KubeObject {
     spec: {
       replicas: 2,
       selector: { matchLabels: selectorLabels(name) },
-      template: { metadata: { labels: podLabels(name) }, spec: podSpec() },
+      template: { metadata: { labels: podLabels(name) }, spec: podSpec(name) },
     },
   };
 }
 
 export function cronJob(name = 'report', ns = NS): KubeObject {
-  const spec = podSpec();
+  const spec = podSpec('backend');
   spec.restartPolicy = 'OnFailure';
   spec.containers = [container(name)];
   for (const c of spec.containers) {
@@ -192,8 +193,8 @@ export function compliantSet(): RenderedObject[] {
   ].map(rendered);
 }
 
-/** Reference of an object in findings. */
-export function ref(kind: string, name: string, ns: string | undefined = NS): string {
+/** Reference of an object in findings (`null` namespace: cluster-scoped). */
+export function ref(kind: string, name: string, ns: string | null = NS): string {
   return `${kind}/${ns ?? '_cluster'}/${name}`;
 }
 

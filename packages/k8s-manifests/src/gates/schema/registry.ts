@@ -127,7 +127,7 @@ function resolveUncached(apiVersion: string, kind: string): ModelResolution {
     const text = fs.existsSync(dtsPath) ? fs.readFileSync(dtsPath, 'utf8') : '';
     // A top-level kind declares its apiVersion/kind literals; nested types (PodSpec...) do not.
     const isKind =
-      new RegExp(`export interface I${kind} extends TypeMeta\\b`).test(text) &&
+      new RegExp(`export interface I${kind}\\b`).test(text) &&
       text.includes(`"apiVersion": ${JSON.stringify(apiVersion)};`) &&
       text.includes(`"kind": ${JSON.stringify(kind)};`);
     if (!isKind) return noSchema(apiVersion, kind, `${pkg} has ${apiVersion} but no kind ${kind}`);

@@ -114,7 +114,7 @@ function flatten(d: ts.Diagnostic): string {
     .map((l) => l.trim())
     .filter(Boolean)
     .join(' ')
-    .replace(/'"([^"']+)"'/g, "'$1'"); // the model typings quote every key
+    .replace(/Property '"([^"']+)"'/g, "Property '$1'"); // the model typings quote every key
 }
 
 /** Levenshtein distance, for "did you mean" suggestions. */
