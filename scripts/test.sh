@@ -52,6 +52,9 @@ for pkg in constructs-lib infra-aws k8s-manifests; do
 done
 # Tier 3 (rendered output: layout, byte-identical renders, dist/ up to date, failed render leaves dist/ intact).
 run_jest render -c jest.scripts.config.js --silent || status=1
+# Tier 3 gates over the committed dist/k8s: schemas (unknown fields rejected), kustomization, policy rules.
+echo "==> gates: dist/k8s"
+node --import tsx packages/k8s-manifests/src/gates/cli.ts || status=1
 
 node scripts/summarize-jest.js "$results"
 exit $status
