@@ -88,6 +88,11 @@ describe('production cluster', () => {
     expect(addons).toEqual(MANAGED_ADDON_VERSIONS[prod.config.cluster.kubernetesVersion]);
   });
 
+  test('the VPC CNI enforces NetworkPolicies (network-policy agent on)', () => {
+    const [, cni] = resourcesOf(cluster, 'AWS::EKS::Addon').find(([, r]) => r.Properties.AddonName === 'vpc-cni')!;
+    expect(JSON.parse(cni.Properties.ConfigurationValues)).toEqual({ enableNetworkPolicy: 'true' });
+  });
+
   test('Helm charts pinned to the version table', () => {
     const charts = resourcesOf(cluster, 'Custom::AWSCDK-EKS-HelmChart').map(([, r]) => r.Properties);
     const installed = Object.fromEntries(charts.map((c) => [c.Chart, { version: c.Version, repository: c.Repository }]));

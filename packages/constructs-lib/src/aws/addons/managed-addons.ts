@@ -8,6 +8,14 @@ export interface ManagedAddonsProps {
   readonly kubernetesVersion: string;
 }
 
+/**
+ * Add-on configuration. The VPC CNI only enforces NetworkPolicies when its network-policy agent is on: without this
+ * every policy in dist/k8s would be accepted by the API server and silently ignored.
+ */
+export const ADDON_CONFIGURATION: Partial<Record<ManagedAddonName, Record<string, unknown>>> = {
+  'vpc-cni': { enableNetworkPolicy: 'true' },
+};
+
 /** Add-ons nodes need before they can turn Ready (networking and the Pod Identity agent). */
 export const NODE_PREREQUISITE_ADDONS: readonly ManagedAddonName[] = ['vpc-cni', 'kube-proxy', 'eks-pod-identity-agent'];
 
@@ -29,6 +37,7 @@ export class ManagedAddons extends Construct {
         addonName: name,
         addonVersion: versions[name],
         preserveOnDelete: true,
+        configurationValues: ADDON_CONFIGURATION[name],
       });
     }
     this.addons = addons;
