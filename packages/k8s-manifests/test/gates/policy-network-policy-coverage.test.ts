@@ -15,7 +15,7 @@ describe('network-policy-coverage', () => {
       expectClean(check, without(compliantSet(), 'NetworkPolicy', 'backend'));
     });
 
-    test('selected by a matchExpressions policy passes', () => {
+    test('selected by a matchExpressions policy: no pod finding', () => {
       const denyIngress = defaultDenyPolicy();
       denyIngress.metadata.name = 'deny-ingress';
       denyIngress.spec.policyTypes = ['Ingress'];

@@ -1,6 +1,7 @@
 import type { KubeObject, RenderedObject } from '../../src/gates/types';
 import { checkStrictTypes } from '../../src/gates/schema/strict-types';
 import { resolveModel } from '../../src/gates/schema/registry';
+import { compliantSet } from './policy-support';
 
 /** Realistic, fully valid objects (the shapes our charts render). */
 const deployment = (): KubeObject => ({
@@ -208,6 +209,28 @@ describe('checkStrictTypes (unknown fields rejected via TypeScript excess proper
     d.metadata.labels = { 'any.example.com/key': 'v', other: 'w' };
     d.metadata.annotations = { 'x/y': 'z' };
     expect(checkStrictTypes([rendered(d)])).toEqual([]);
+  });
+
+  test('Istio models (inline CRD typings) are checked too', () => {
+    const pa = (spec: Record<string, unknown>) =>
+      rendered({ apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { name: 'default', namespace: 'optibid' }, spec });
+    expect(checkStrictTypes([pa({ mtls: { mode: 'STRICT' } })])).toEqual([]);
+    expect(checkStrictTypes([pa({ mtls: { mode: 'STRICT', strict: true } })]).map((f) => f.message)).toEqual([
+      expect.stringMatching(/^spec\.mtls\.strict: Object literal may only specify known properties, and 'strict' does not exist/),
+    ]);
+  });
+
+  test('null means unset: accepted for optional fields, rejected for required ones', () => {
+    const d = deployment();
+    d.metadata.creationTimestamp = null;
+    d.spec.template.spec.containers[0].args = null;
+    expect(checkStrictTypes([rendered(d)])).toEqual([]);
+    d.spec.template.spec.containers[0].name = null;
+    expect(checkStrictTypes([rendered(d)]).map((f) => f.message)).toEqual([expect.stringMatching(/^spec\.template\.spec\.containers\[0\]\.name: Type 'undefined' is not assignable to type 'string'/)]);
+  });
+
+  test("the policy gate's compliant object set is schema-valid", () => {
+    expect(checkStrictTypes(compliantSet()).map((f) => `${f.object}: ${f.message}`)).toEqual([]);
   });
 
   test('an unsupported apiVersion/kind is reported', () => {
