@@ -11,3 +11,5 @@ export * from './versions/platform';
 export * from './sizing/namespace-footprint';
 export * from './config/app-schema';
 export * from './util/quantity';
+export * from './config/database-schema';
+export * from './sizing/postgres-parameters';

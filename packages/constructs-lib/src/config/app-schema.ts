@@ -13,7 +13,7 @@ const memory = z.string().refine(isMemoryQuantity, { message: 'must be a memory 
 const HOSTNAME_RE = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/;
 export const hostname = z.string().regex(HOSTNAME_RE, { message: 'must be a lowercase DNS name such as app.example.com (RFC 1123, at least two labels)' });
 
-const resourcesSchema = z
+export const resourcesSchema = z
   .object({
     requests: z.object({ cpu, memory }).strict(),
     /** CPU limit is optional on purpose: CFS throttling hurts latency more than a noisy neighbour. */

@@ -5,6 +5,7 @@ import { KUBERNETES_VERSIONS } from '../versions/kubernetes';
 import { REGION_AVAILABILITY_ZONES } from '../versions/regions';
 import { backupBucketName, backupLogBucketName, platformNamespaceNames } from '../naming/naming';
 import { appSchema, authSchema, checkAppRules, ingressSchema, meshSchema } from './app-schema';
+import { checkDatabaseRules, databaseSchema } from './database-schema';
 import { appWorkloadFootprints, namespaceRequirement } from '../sizing/namespace-footprint';
 
 /**
@@ -97,12 +98,8 @@ export const environmentConfigSchema = z
     auth: authSchema.default(authSchema.parse({})),
     /** Service-mesh readiness switch. */
     mesh: meshSchema,
-    database: z
-      .object({
-        /** PVC size of each PostgreSQL member. */
-        volumeSizeGiB: z.number().int().min(10),
-      })
-      .strict(),
+    /** The PostgreSQL tier (Patroni + PgBouncer + pgBackRest). */
+    database: databaseSchema,
     backups: z
       .object({
         /** Days before backups move to S3 Standard-IA. @default 30 */
@@ -204,6 +201,9 @@ export const environmentConfigSchema = z
       requirement = undefined; // a malformed quantity, already reported on its field
     }
     checkAppRules(cfg, Object.values(platformNamespaceNames(cfg.project)), requirement, issue);
+
+    // PostgreSQL: the pooling invariant and HA shape.
+    checkDatabaseRules(cfg.database, cfg.tier, issue);
 
     // Backups: lifecycle transitions must happen in order and before expiry.
     const b = cfg.backups;

@@ -27,6 +27,13 @@ export const dev: EnvironmentConfigInput = {
   app: { minReplicas: 1, maxReplicas: 3, ...appImages('111111111111', 'us-west-2') },
   // Placeholder hosted zone id: replace with the real zone before the first deploy.
   ingress: { appHost: 'app.dev.optibid.energy', apiHost: 'api.dev.optibid.energy', dnsZone: { name: 'optibid.energy', hostedZoneId: 'Z0DEVZONE000000001' }, tlsIssuer: 'letsencrypt-staging', acmeEmail: 'platform@optibid.energy' },
-  database: { volumeSizeGiB: 20 },
+  database: {
+    volumeSizeGiB: 20,
+    members: 1,
+    synchronousMode: false,
+    resources: { requests: { cpu: '250m', memory: '1Gi' }, limits: { memory: '1Gi' } },
+    pooler: { replicas: 1, serverConnectionsPerReplica: 50 },
+    poolingCap: 50,
+  },
   backups: { transitionToInfrequentAccessDays: 30, transitionToGlacierDays: 60, expirationDays: 90 },
 };

@@ -36,7 +36,14 @@ export const production: EnvironmentConfigInput = {
   app: { minReplicas: 3, maxReplicas: 10, ...appImages('333333333333', 'us-west-2') },
   // Placeholder hosted zone id: replace with the real zone before the first deploy.
   ingress: { appHost: 'app.optibid.energy', apiHost: 'api.optibid.energy', dnsZone: { name: 'optibid.energy', hostedZoneId: 'Z0PRODUCTIONZONE01' }, tlsIssuer: 'letsencrypt-production', acmeEmail: 'platform@optibid.energy' },
-  database: { volumeSizeGiB: 100 },
+  database: {
+    volumeSizeGiB: 100,
+    members: 2,
+    synchronousMode: true,
+    resources: { requests: { cpu: '1', memory: '8Gi' }, limits: { memory: '8Gi' } },
+    pooler: { replicas: 2, serverConnectionsPerReplica: 100 },
+    poolingCap: 200,
+  },
   backups: { transitionToInfrequentAccessDays: 30, transitionToGlacierDays: 90, expirationDays: 400 },
   edge: { rateLimitPer5Minutes: 2000 },
 };

@@ -30,6 +30,13 @@ export const staging: EnvironmentConfigInput = {
   app: { minReplicas: 2, maxReplicas: 4, ...appImages('222222222222', 'us-west-2') },
   // Placeholder hosted zone id: replace with the real zone before the first deploy.
   ingress: { appHost: 'app.staging.optibid.energy', apiHost: 'api.staging.optibid.energy', dnsZone: { name: 'optibid.energy', hostedZoneId: 'Z0STAGINGZONE00001' }, tlsIssuer: 'letsencrypt-production', acmeEmail: 'platform@optibid.energy' },
-  database: { volumeSizeGiB: 50 },
+  database: {
+    volumeSizeGiB: 50,
+    members: 2,
+    synchronousMode: true,
+    resources: { requests: { cpu: '500m', memory: '4Gi' }, limits: { memory: '4Gi' } },
+    pooler: { replicas: 2, serverConnectionsPerReplica: 100 },
+    poolingCap: 200,
+  },
   backups: { transitionToInfrequentAccessDays: 30, transitionToGlacierDays: 60, expirationDays: 120 },
 };

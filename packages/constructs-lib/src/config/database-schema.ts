@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { resourcesSchema } from './app-schema';
+
+/**
+ * The PostgreSQL tier: members, storage, resources, the connection-pooling cap and the reserved connections it
+ * implies, backup schedules. Cross-field rules (the pooling invariant) live in `checkDatabaseRules`.
+ */
+
+/** Five-field cron expression (minute hour day-of-month month day-of-week). */
+const cron = z.string().regex(/^(\S+\s+){4}\S+$/, { message: 'must be a five-field cron expression' });
+
+export const databaseSchema = z
+  .object({
+    /** PVC size of each PostgreSQL member. */
+    volumeSizeGiB: z.number().int().min(10),
+    /** Patroni members: 1 (dev) or a primary plus replicas. */
+    members: z.number().int().min(1).max(5),
+    /**
+     * Patroni synchronous mode: a commit is acknowledged only once a replica has it, so a failover loses nothing.
+     * @default true when members > 1
+     */
+    synchronousMode: z.boolean().optional(),
+    resources: resourcesSchema,
+    pooler: z
+      .object({
+        /** PgBouncer replicas. */
+        replicas: z.number().int().min(1),
+        /** Server connections each PgBouncer may open to PostgreSQL (its max_db_connections). */
+        serverConnectionsPerReplica: z.number().int().min(1),
+        /** Client connections each PgBouncer accepts. @default 2000 */
+        maxClientConnections: z.number().int().min(1).default(2000),
+      })
+      .strict(),
+    /** Most connections the application may hold on PostgreSQL through the poolers (seed: 200). */
+    poolingCap: z.number().int().min(1),
+    /** Connections kept free for everything that is not the application. */
+    reservedConnections: z
+      .object({
+        superuser: z.number().int().min(3).default(5),
+        replication: z.number().int().min(0).default(5),
+        patroni: z.number().int().min(1).default(3),
+        exporters: z.number().int().min(1).default(3),
+        backups: z.number().int().min(1).default(4),
+      })
+      .strict()
+      .default({ superuser: 5, replication: 5, patroni: 3, exporters: 3, backups: 4 }),
+    backups: z
+      .object({
+        /** Full backup schedule. @default weekly, Sunday 02:00 UTC */
+        fullSchedule: cron.default('0 2 * * 0'),
+        /** Differential backup schedule. @default daily 02:00 UTC Monday to Saturday */
+        differentialSchedule: cron.default('0 2 * * 1-6'),
+        /** Full backups kept (differentials expire with their full). @default 4 */
+        retentionFull: z.number().int().min(1).default(4),
+        /** Longest a WAL segment waits before being archived (the RPO bound). @default 60 */
+        archiveTimeoutSeconds: z.number().int().min(1).default(60),
+      })
+      .strict()
+      .default({ fullSchedule: '0 2 * * 0', differentialSchedule: '0 2 * * 1-6', retentionFull: 4, archiveTimeoutSeconds: 60 }),
+  })
+  .strict();
+export type DatabaseConfig = z.output<typeof databaseSchema>;
+
+/** max_connections = the pooling cap plus every reserved connection (derived, never typed). */
+export function maxConnections(db: Pick<DatabaseConfig, 'poolingCap' | 'reservedConnections'>): number {
+  const r = db.reservedConnections;
+  return db.poolingCap + r.superuser + r.replication + r.patroni + r.exporters + r.backups;
+}
+
+type Issue = (path: (string | number)[], message: string) => void;
+
+export function checkDatabaseRules(db: DatabaseConfig, tier: string, issue: Issue): void {
+  const p = db.pooler;
+  const serverTotal = p.replicas * p.serverConnectionsPerReplica;
+  if (serverTotal > db.poolingCap) {
+    issue(['database', 'pooler', 'serverConnectionsPerReplica'], `pooling invariant broken: ${p.replicas} replicas x ${p.serverConnectionsPerReplica} server connections = ${serverTotal}, above the pooling cap of ${db.poolingCap}`);
+  }
+  if (db.backups.archiveTimeoutSeconds > 60) issue(['database', 'backups', 'archiveTimeoutSeconds'], 'must be at most 60 s: the RPO target is under one hour and a partial WAL segment must not wait longer');
+  if (tier !== 'dev') {
+    if (db.members < 2) issue(['database', 'members'], `tier '${tier}' needs a primary and at least one replica for automated failover`);
+    if (p.replicas < 2) issue(['database', 'pooler', 'replicas'], `tier '${tier}' needs at least 2 PgBouncer replicas`);
+  }
+  if (db.synchronousMode && db.members < 2) issue(['database', 'synchronousMode'], 'synchronous mode needs at least 2 members');
+}
