@@ -13,3 +13,4 @@ export * from './config/app-schema';
 export * from './util/quantity';
 export * from './config/database-schema';
 export * from './sizing/postgres-parameters';
+export * from './versions/images';

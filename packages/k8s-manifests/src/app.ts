@@ -1,6 +1,7 @@
 import { EnvironmentConfig, platformNames } from '@optibid/constructs-lib';
 import { AppChart } from './charts/app-chart';
 import { ClusterChart } from './charts/cluster-chart';
+import { DataChart } from './charts/data-chart';
 import { NamespacesChart } from './charts/namespaces-chart';
 import { newK8sApp, renderChartFiles } from './render-files';
 
@@ -12,6 +13,6 @@ export function renderEnvironmentManifests(config: EnvironmentConfig): Map<strin
   const app = newK8sApp();
   const names = platformNames(config);
   const props = { config, names };
-  const charts = [new ClusterChart(app, 'cluster', props), new NamespacesChart(app, 'namespaces', props), new AppChart(app, 'app', props)];
+  const charts = [new ClusterChart(app, 'cluster', props), new NamespacesChart(app, 'namespaces', props), new AppChart(app, 'app', props), new DataChart(app, 'data', props)];
   return renderChartFiles(charts);
 }

@@ -5,6 +5,7 @@ import type { ResourcesConfig } from '../config/app-schema';
 import { ROLLING_SURGE_FRACTION } from '../sizing/namespace-footprint';
 import { AppLabels, recommendedLabels, selectorLabels } from './labels';
 import { CidrRule, peer, PeerRule, tcpPorts } from './network-peers';
+import { containerResources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod-security';
 
 /** One port of the workload: named and carrying appProtocol so a service mesh can classify it. */
 export interface WorkloadPort {
@@ -123,7 +124,6 @@ export class AppWorkload extends Construct {
     }
 
     const quantity = (q: string) => k8s.Quantity.fromString(q);
-    const r = props.resources;
     const startupBudget = (props.probes.startupBudget ?? Duration.seconds(120)).toSeconds();
     const httpGet = (path: string) => ({ path, port: k8s.IntOrString.fromString(props.port.name), scheme: 'HTTP' });
     const writable = ['/tmp', ...(props.writablePaths ?? [])];
@@ -145,13 +145,7 @@ export class AppWorkload extends Construct {
             enableServiceLinks: false,
             priorityClassName: props.priorityClassName,
             terminationGracePeriodSeconds: preStop + shutdown,
-            securityContext: {
-              runAsNonRoot: true,
-              runAsUser: props.runAsUser,
-              runAsGroup: props.runAsUser,
-              fsGroup: props.runAsUser,
-              seccompProfile: { type: 'RuntimeDefault' },
-            },
+            securityContext: restrictedPodSecurityContext(props.runAsUser),
             topologySpreadConstraints: [
               // Zones: survive losing one. Hosts: best effort, so a small cluster can still schedule.
               { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: selector } },
@@ -167,20 +161,8 @@ export class AppWorkload extends Construct {
                   ...(props.envFrom?.configMaps ?? []).map((n) => ({ configMapRef: { name: n } })),
                   ...(props.envFrom?.secrets ?? []).map((n) => ({ secretRef: { name: n } })),
                 ],
-                resources: {
-                  requests: { cpu: quantity(r.requests.cpu), memory: quantity(r.requests.memory) },
-                  limits: { memory: quantity(r.limits.memory), ...(r.limits.cpu ? { cpu: quantity(r.limits.cpu) } : {}) },
-                },
-                securityContext: {
-                  runAsNonRoot: true,
-                  runAsUser: props.runAsUser,
-                  runAsGroup: props.runAsUser,
-                  allowPrivilegeEscalation: false,
-                  privileged: false,
-                  readOnlyRootFilesystem: true,
-                  capabilities: { drop: ['ALL'] },
-                  seccompProfile: { type: 'RuntimeDefault' },
-                },
+                resources: containerResources(props.resources),
+                securityContext: restrictedContainerSecurityContext(props.runAsUser),
                 startupProbe: { httpGet: httpGet(props.probes.livenessPath), periodSeconds: 5, timeoutSeconds: 2, failureThreshold: Math.ceil(startupBudget / 5) },
                 livenessProbe: { httpGet: httpGet(props.probes.livenessPath), periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
                 readinessProbe: { httpGet: httpGet(props.probes.readinessPath), periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2 },

@@ -28,7 +28,7 @@ export interface ServiceName {
 }
 
 /** The keys of the workload identities; each one's policy is defined in constructs-lib/src/aws/identity. */
-export const WORKLOAD_IDENTITY_KEYS = ['backup', 'externalSecrets', 'clusterAutoscaler', 'loadBalancerController', 'ebsCsiDriver', 'certManager'] as const;
+export const WORKLOAD_IDENTITY_KEYS = ['backup', 'postgres', 'externalSecrets', 'clusterAutoscaler', 'loadBalancerController', 'ebsCsiDriver', 'certManager'] as const;
 export type WorkloadIdentityKey = (typeof WORKLOAD_IDENTITY_KEYS)[number];
 
 /** How a platform secret gets its value. */
@@ -48,6 +48,8 @@ export const PLATFORM_SECRETS = {
   'postgres/analyst': { kind: 'password', username: 'optibid_analyst', description: 'PostgreSQL read-only analyst role' },
   'postgres/pooler': { kind: 'password', username: 'pgbouncer', description: 'PgBouncer auth_query role' },
   'postgres/monitoring': { kind: 'password', username: 'monitoring', description: 'PostgreSQL exporter role' },
+  'postgres/rewind': { kind: 'password', username: 'rewinder', description: 'PostgreSQL pg_rewind role (Patroni)' },
+  'postgres/backup': { kind: 'password', username: 'backup', description: 'PostgreSQL backup bookkeeping role' },
   'redis/default': { kind: 'password', username: 'default', description: 'Redis requirepass / masterauth' },
   'redis/app': { kind: 'password', username: 'optibid_app', description: 'Redis ACL user of the backend' },
   'redis/exporter': { kind: 'password', username: 'exporter', description: 'Redis ACL user of redis_exporter' },
@@ -102,7 +104,10 @@ export function platformNames(cfg: EnvironmentConfig) {
     return { roleName, roleArn: roleArn(roleName), namespace, serviceAccount };
   };
   const identities: Record<WorkloadIdentityKey, WorkloadIdentityName> = {
+    /** Scheduled database and Redis backups (CronJobs). */
     backup: identity('backup', namespaces.data, 'backup'),
+    /** The PostgreSQL pods: WAL archive-push and replica restore from the same repository. */
+    postgres: identity('postgres-wal', namespaces.data, 'postgres'),
     externalSecrets: identity('external-secrets', namespaces.externalSecrets, 'external-secrets'),
     clusterAutoscaler: identity('cluster-autoscaler', namespaces.kubeSystem, 'cluster-autoscaler'),
     loadBalancerController: identity('aws-load-balancer-controller', namespaces.kubeSystem, 'aws-load-balancer-controller'),

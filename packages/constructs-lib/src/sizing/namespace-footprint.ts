@@ -1,6 +1,7 @@
 import type { EnvironmentConfig } from '../config/schema';
 import type { ResourcesConfig } from '../config/app-schema';
-import { cpuMillis, memoryBytes } from '../util/quantity';
+import { cpuMillis, formatCpu, formatMemory, memoryBytes } from '../util/quantity';
+import { DATA_CONTAINER_RESOURCES } from '../k8s/postgres/resources';
 
 /**
  * Sizing rule for namespaces: a namespace's ResourceQuota must admit every workload at its peak, which is the HPA
@@ -15,6 +16,11 @@ export interface WorkloadFootprint {
   readonly name: string;
   /** Most replicas the workload runs in steady state (HPA max, or fixed replicas). */
   readonly maxReplicas: number;
+  /**
+   * Extra pods a rollout adds.
+   * @default ceil(25 % of maxReplicas) (the Deployments' maxSurge)
+   */
+  readonly surge?: number;
   readonly resources: ResourcesConfig;
 }
 
@@ -37,7 +43,7 @@ export function namespaceRequirement(workloads: readonly WorkloadFootprint[]): N
   let requestsMemoryBytes = 0;
   let limitsMemoryBytes = 0;
   for (const w of workloads) {
-    const n = peakPods(w.maxReplicas);
+    const n = w.surge === undefined ? peakPods(w.maxReplicas) : w.maxReplicas + w.surge;
     pods += n;
     requestsCpuMillis += n * cpuMillis(w.resources.requests.cpu);
     requestsMemoryBytes += n * memoryBytes(w.resources.requests.memory);
@@ -49,4 +55,27 @@ export function namespaceRequirement(workloads: readonly WorkloadFootprint[]): N
 /** The application namespace's workloads (backend and frontend, both scaled by the app HPA bounds). */
 export function appWorkloadFootprints(cfg: Pick<EnvironmentConfig, 'app'>): WorkloadFootprint[] {
   return (['backend', 'frontend'] as const).map((name) => ({ name, maxReplicas: cfg.app.maxReplicas, resources: cfg.app[name].resources }));
+}
+
+/** One pod's resources: the sum of its containers'. */
+export function podResources(containers: readonly ResourcesConfig[]): ResourcesConfig {
+  const sum = (f: (r: ResourcesConfig) => number) => containers.reduce((a, r) => a + f(r), 0);
+  return {
+    requests: { cpu: formatCpu(sum((r) => cpuMillis(r.requests.cpu))), memory: formatMemory(sum((r) => memoryBytes(r.requests.memory))) },
+    limits: { memory: formatMemory(sum((r) => memoryBytes(r.limits.memory))) },
+  };
+}
+
+/**
+ * The data namespace's pods at peak: every PostgreSQL member (StatefulSets roll one pod at a time, no surge), the
+ * poolers plus a one-pod surge (maxSurge 1), and two backup/restore jobs at once.
+ */
+export function dataWorkloadFootprints(cfg: Pick<EnvironmentConfig, 'database'>): WorkloadFootprint[] {
+  const r = DATA_CONTAINER_RESOURCES;
+  const db = cfg.database;
+  return [
+    { name: 'postgres', maxReplicas: db.members, surge: 0, resources: podResources([db.resources, r.pgbackrestSidecar, r.postgresExporter]) },
+    { name: 'pgbouncer', maxReplicas: db.pooler.replicas, surge: 1, resources: podResources([r.pgbouncer, r.pgbouncerExporter]) },
+    { name: 'backup-jobs', maxReplicas: 2, surge: 0, resources: r.backupJob },
+  ];
 }

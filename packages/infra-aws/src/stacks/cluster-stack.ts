@@ -81,6 +81,7 @@ export class ClusterStack extends Stack {
       });
     this.identities = {
       backup: identity('backup', 'PostgreSQL (pgBackRest) and Redis backups to the backup bucket', backupPermissions(names, props.backupKey.keyArn)),
+      postgres: identity('postgres', 'PostgreSQL pods: WAL archiving and replica restore (pgBackRest)', backupPermissions(names, props.backupKey.keyArn)),
       externalSecrets: identity('externalSecrets', 'External Secrets Operator: read the platform secrets', externalSecretsPermissions(names)),
       clusterAutoscaler: identity('clusterAutoscaler', 'Cluster autoscaler: scale this cluster node groups', clusterAutoscalerPermissions(names)),
       loadBalancerController: identity('loadBalancerController', 'AWS Load Balancer Controller', loadBalancerControllerPermissions()),

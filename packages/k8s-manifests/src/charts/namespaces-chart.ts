@@ -1,6 +1,6 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { appWorkloadFootprints, namespaceRequirement, PLATFORM_VERSION } from '@optibid/constructs-lib';
+import { appWorkloadFootprints, dataWorkloadFootprints, namespaceRequirement, PLATFORM_VERSION } from '@optibid/constructs-lib';
 import { ISTIO_INJECTION_LABELS, PlatformNamespace } from '@optibid/constructs-lib/k8s';
 import type { PlatformChartProps } from './chart-props';
 
@@ -25,8 +25,15 @@ export class NamespacesChart extends Chart {
       containerDefaults: { requestCpu: smallest.requests.cpu, requestMemory: smallest.requests.memory, limitMemory: smallest.limits.memory },
       extraLabels: mesh,
     });
-    // Data and monitoring tiers arrive with their own issues; their baseline (deny-all + DNS) is in place first.
-    new PlatformNamespace(this, 'Data', { name: names.namespaces.data, labels: { ...common, component: 'data' }, extraLabels: mesh });
+    const backupJob = dataWorkloadFootprints(config).find((w) => w.name === 'backup-jobs')!.resources;
+    new PlatformNamespace(this, 'Data', {
+      name: names.namespaces.data,
+      labels: { ...common, component: 'data' },
+      requirement: namespaceRequirement(dataWorkloadFootprints(config)),
+      containerDefaults: { requestCpu: backupJob.requests.cpu, requestMemory: backupJob.requests.memory, limitMemory: backupJob.limits.memory },
+      extraLabels: mesh,
+    });
+    // The monitoring tier arrives with its own issue; its baseline (deny-all + DNS) is in place first.
     new PlatformNamespace(this, 'Monitoring', { name: names.namespaces.monitoring, labels: { ...common, component: 'monitoring' } });
   }
 }

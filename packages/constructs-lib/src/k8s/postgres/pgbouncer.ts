@@ -1,0 +1,171 @@
+import { ApiObject } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../../config/schema';
+import type { PlatformNames } from '../../naming/naming';
+import { IMAGES, imageRef } from '../../versions/images';
+import { pdbMaxUnavailable } from '../app-workload';
+import { recommendedLabels, selectorLabels } from '../labels';
+import { tcpPorts } from '../network-peers';
+import { containerResources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-security';
+import { NamespaceCa } from './cluster-ca';
+import { DATA_CONTAINER_RESOURCES } from './resources';
+import { PGBOUNCER_EXPORTER_PORT, pgbouncerIni, PG_ROLES } from './postgres-files';
+
+export interface PgBouncerProps {
+  readonly config: EnvironmentConfig;
+  readonly names: PlatformNames;
+  readonly ca: NamespaceCa;
+  readonly priorityClassName: string;
+  /** Label value (`app.kubernetes.io/name`) of the PostgreSQL pods it connects to. */
+  readonly postgresName: string;
+}
+
+const intOrStr = (v: number | string) => (typeof v === 'number' ? k8s.IntOrString.fromNumber(v) : k8s.IntOrString.fromString(v));
+
+/**
+ * PgBouncer in transaction mode in front of the primary: `pooler.replicas` pods spread over zones, auth_query for
+ * user lookup (only the auth user's password is in a file, rendered by an ExternalSecret), TLS offered to clients,
+ * TLS required to the server, pgbouncer_exporter sidecar. Each pod opens at most its share of the pooling cap.
+ */
+export class PgBouncer extends Construct {
+  constructor(scope: Construct, id: string, props: PgBouncerProps) {
+    super(scope, id);
+    const { config, names } = props;
+    const ns = names.namespaces.data;
+    const svc = names.services.pgbouncer;
+    const p = config.database.pooler;
+    const uid = IMAGES.pgbouncer.uid;
+    const labelSet = { name: svc.name, instance: `${svc.name}-${config.name}`, component: 'database-pooler', partOf: names.prefix, version: IMAGES.pgbouncer.tag };
+    const labels = recommendedLabels(labelSet);
+    const selector = selectorLabels(labelSet);
+    const meta = (name: string) => ({ name, namespace: ns, labels });
+    const ini = pgbouncerIni({ config, names });
+
+    new k8s.KubeConfigMap(this, 'Config', { metadata: meta('pgbouncer-config'), data: { 'pgbouncer.ini': ini } });
+    // userlist.txt holds only the auth_query user; ESO renders it from Secrets Manager (never in git or dist/).
+    new ApiObject(this, 'AuthFile', {
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'ExternalSecret',
+      metadata: meta('pgbouncer-auth'),
+      spec: {
+        refreshInterval: '1h',
+        secretStoreRef: { kind: 'ClusterSecretStore', name: names.externalSecrets.clusterSecretStore },
+        target: {
+          name: 'pgbouncer-auth',
+          creationPolicy: 'Owner',
+          // The auth_query user, and the exporter's user for the admin console (auth_query does not serve it).
+          template: { engineVersion: 'v2', data: { 'userlist.txt': `"${PG_ROLES.pooler}" "{{ .password }}"\n"${PG_ROLES.monitoring}" "{{ .monitoring }}"\n`, MONITORING_PASSWORD: '{{ .monitoring }}' } },
+        },
+        data: [
+          { secretKey: 'password', remoteRef: { key: names.secrets['postgres/pooler'].name, property: 'password' } },
+          { secretKey: 'monitoring', remoteRef: { key: names.secrets['postgres/monitoring'].name, property: 'password' } },
+        ],
+      },
+    });
+    const tlsSecret = props.ca.certificate('Tls', {
+      name: 'pgbouncer-tls',
+      dnsNames: [`${svc.name}.${ns}.svc`, `${svc.name}.${ns}.svc.cluster.local`],
+      usages: ['server auth'],
+    });
+
+    new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: meta(svc.name), automountServiceAccountToken: false });
+    const q = (v: string) => k8s.Quantity.fromString(v);
+    new k8s.KubeDeployment(this, 'Deployment', {
+      metadata: meta(svc.name),
+      spec: {
+        replicas: p.replicas,
+        revisionHistoryLimit: 5,
+        selector: { matchLabels: selector },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: intOrStr(0), maxSurge: intOrStr(1) } },
+        template: {
+          metadata: { labels },
+          spec: {
+            serviceAccountName: svc.name,
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            priorityClassName: props.priorityClassName,
+            terminationGracePeriodSeconds: 40,
+            securityContext: restrictedPodSecurityContext(uid),
+            topologySpreadConstraints: [
+              { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: selector } },
+              { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector } },
+            ],
+            containers: [
+              {
+                name: 'pgbouncer',
+                image: imageRef(IMAGES.pgbouncer),
+                imagePullPolicy: 'IfNotPresent',
+                command: ['pgbouncer', '/etc/pgbouncer/pgbouncer.ini'],
+                ports: [{ name: 'pgbouncer', containerPort: svc.port, protocol: 'TCP' }],
+                resources: containerResources(DATA_CONTAINER_RESOURCES.pgbouncer),
+                securityContext: restrictedContainerSecurityContext(uid),
+                readinessProbe: { tcpSocket: { port: intOrStr('pgbouncer') }, periodSeconds: 5 },
+                livenessProbe: { tcpSocket: { port: intOrStr('pgbouncer') }, periodSeconds: 10, failureThreshold: 3 },
+                // Drain: SIGTERM makes PgBouncer stop accepting and finish transactions (safe shutdown).
+                lifecycle: { preStop: { exec: { command: ['sleep', '10'] } } },
+                volumeMounts: [
+                  { name: 'config', mountPath: '/etc/pgbouncer/pgbouncer.ini', subPath: 'pgbouncer.ini', readOnly: true },
+                  { name: 'auth', mountPath: '/etc/pgbouncer/auth', readOnly: true },
+                  { name: 'tls', mountPath: '/etc/pgbouncer/tls', readOnly: true },
+                  { name: 'tmp', mountPath: '/tmp' },
+                ],
+              },
+              {
+                name: 'exporter',
+                image: imageRef(IMAGES.pgbouncerExporter),
+                imagePullPolicy: 'IfNotPresent',
+                args: [`--web.listen-address=:${PGBOUNCER_EXPORTER_PORT}`, `--pgBouncer.connectionString=postgres://${PG_ROLES.monitoring}:$(MONITORING_PASSWORD)@localhost:${svc.port}/pgbouncer?sslmode=disable`],
+                env: [{ name: 'MONITORING_PASSWORD', valueFrom: { secretKeyRef: { name: 'pgbouncer-auth', key: 'MONITORING_PASSWORD' } } }],
+                ports: [{ name: 'metrics', containerPort: PGBOUNCER_EXPORTER_PORT, protocol: 'TCP' }],
+                resources: containerResources(DATA_CONTAINER_RESOURCES.pgbouncerExporter),
+                securityContext: restrictedContainerSecurityContext(IMAGES.pgbouncerExporter.uid),
+                readinessProbe: { httpGet: { path: '/', port: intOrStr('metrics'), scheme: 'HTTP' }, periodSeconds: 10 },
+                livenessProbe: { httpGet: { path: '/', port: intOrStr('metrics'), scheme: 'HTTP' }, periodSeconds: 20 },
+              },
+            ],
+            volumes: [
+              { name: 'config', configMap: { name: 'pgbouncer-config' } },
+              { name: 'auth', secret: { secretName: 'pgbouncer-auth', defaultMode: 0o440, items: [{ key: 'userlist.txt', path: 'userlist.txt' }] } },
+              { name: 'tls', secret: { secretName: tlsSecret, defaultMode: 0o440 } },
+              { name: 'tmp', emptyDir: { sizeLimit: q('64Mi') } },
+            ],
+          },
+        },
+      },
+    });
+    new k8s.KubeService(this, 'Service', {
+      metadata: meta(svc.name),
+      spec: {
+        type: 'ClusterIP',
+        selector,
+        ports: [
+          { name: 'pgbouncer', port: svc.port, targetPort: intOrStr('pgbouncer'), protocol: 'TCP', appProtocol: 'tcp' },
+          { name: 'metrics', port: PGBOUNCER_EXPORTER_PORT, targetPort: intOrStr('metrics'), protocol: 'TCP', appProtocol: 'http' },
+        ],
+      },
+    });
+    new k8s.KubePodDisruptionBudget(this, 'Pdb', { metadata: meta(svc.name), spec: { selector: { matchLabels: selector }, maxUnavailable: intOrStr(pdbMaxUnavailable(p.replicas)) } });
+
+    const backendPods = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': names.namespaces.app } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': names.services.backend.name } } };
+    new k8s.KubeNetworkPolicy(this, 'IngressPolicy', {
+      metadata: meta(`${svc.name}-ingress`),
+      spec: {
+        podSelector: { matchLabels: selector },
+        policyTypes: ['Ingress'],
+        ingress: [
+          { from: [backendPods], ports: tcpPorts([svc.port]) },
+          { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': names.namespaces.monitoring } } }], ports: tcpPorts([PGBOUNCER_EXPORTER_PORT]) },
+        ],
+      },
+    });
+    new k8s.KubeNetworkPolicy(this, 'EgressPolicy', {
+      metadata: meta(`${svc.name}-egress`),
+      spec: {
+        podSelector: { matchLabels: selector },
+        policyTypes: ['Egress'],
+        egress: [{ to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': props.postgresName } } }], ports: tcpPorts([names.services.postgres.port]) }],
+      },
+    });
+  }
+}

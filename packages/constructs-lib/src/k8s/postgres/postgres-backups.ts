@@ -1,0 +1,156 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../../config/schema';
+import type { PlatformNames } from '../../naming/naming';
+import { IMAGES, imageRef } from '../../versions/images';
+import { recommendedLabels, selectorLabels } from '../labels';
+import { tcpPorts } from '../network-peers';
+import { containerResources, POD_IDENTITY_AGENT, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-security';
+import { NamespaceCa } from './cluster-ca';
+import { DATA_CONTAINER_RESOURCES } from './resources';
+import { POSTGRES_OBJECTS } from './postgres-cluster';
+import { PG_PATHS, PG_ROLES, pgbackrestConf, PGBACKREST_STANZA, PGBACKREST_TLS_PORT } from './postgres-files';
+
+export interface PostgresBackupsProps {
+  readonly config: EnvironmentConfig;
+  readonly names: PlatformNames;
+  readonly ca: NamespaceCa;
+  /** `app.kubernetes.io/name` of the PostgreSQL pods. */
+  readonly postgresName: string;
+}
+
+/** Label value of the backup and restore job pods (PostgreSQL's network policy admits it). */
+export const POSTGRES_BACKUP_NAME = 'postgres-backup';
+/** The standing claim a point-in-time restore writes into (no volume exists until a restore runs). */
+export const RESTORE_CLAIM = 'postgres-restore';
+
+/**
+ * Scheduled pgBackRest backups (weekly full, daily differential by default) as CronJobs that reach the current
+ * primary's data directory through the pgBackRest TLS server sidecars (mutual TLS; nobody needs pods/exec), record
+ * success for the "last backup" metric, and a suspended restore CronJob used as the point-in-time-recovery template.
+ */
+export class PostgresBackups extends Construct {
+  constructor(scope: Construct, id: string, props: PostgresBackupsProps) {
+    super(scope, id);
+    const { config, names } = props;
+    const ns = names.namespaces.data;
+    const uid = IMAGES.timescaledbHa.uid;
+    const b = config.database.backups;
+    const labelSet = { name: POSTGRES_BACKUP_NAME, instance: `${POSTGRES_BACKUP_NAME}-${config.name}`, component: 'database-backup', partOf: names.prefix, version: IMAGES.timescaledbHa.tag };
+    const labels = recommendedLabels(labelSet);
+    const meta = (name: string) => ({ name, namespace: ns, labels });
+    const sa = names.identities.backup.serviceAccount;
+
+    props.ca.certificate('ClientTls', { name: POSTGRES_OBJECTS.pgbackrestClientTls, commonName: 'pgbackrest-client', usages: ['client auth'] });
+    new k8s.KubeConfigMap(this, 'Config', {
+      metadata: meta('postgres-backup-config'),
+      data: { 'pgbackrest.conf': pgbackrestConf({ config, names }, 'backup-job'), 'restore.conf': pgbackrestConf({ config, names }, 'restore') },
+    });
+    // The backup identity's service account: EKS Pod Identity binds it to the backup role (S3 bucket + KMS key).
+    new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: meta(sa), automountServiceAccountToken: false });
+
+    const rw = `${names.services.postgres.name}.${ns}.svc.cluster.local`;
+    const record = (type: string) =>
+      `psql "host=${rw} port=${names.services.postgres.port} dbname=${names.database.name} user=${PG_ROLES.backup} sslmode=verify-full sslrootcert=${PG_PATHS.pgbackrestTls}/ca.crt" -v ON_ERROR_STOP=1 -c "SELECT monitoring.record_backup('${type}')"`;
+    const backupScript = (type: 'full' | 'diff') =>
+      [
+        'set -eu',
+        // Idempotent: creates the stanza on the first run, verifies it afterwards.
+        `pgbackrest --stanza=${PGBACKREST_STANZA} stanza-create`,
+        `pgbackrest --stanza=${PGBACKREST_STANZA} --type=${type} backup`,
+        `pgbackrest --stanza=${PGBACKREST_STANZA} info`,
+        record(type),
+      ].join('\n');
+
+    const podSpec = (command: string, opts: { config: string; withData?: boolean }): k8s.PodSpec => ({
+      serviceAccountName: sa,
+      automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      restartPolicy: 'Never',
+      securityContext: restrictedPodSecurityContext(uid),
+      containers: [
+        {
+          name: 'pgbackrest',
+          image: imageRef(IMAGES.timescaledbHa),
+          imagePullPolicy: 'IfNotPresent',
+          command: ['/bin/sh', '-c', command],
+          env: [
+            { name: 'PGBACKREST_CONFIG', value: `/etc/pgbackrest/${opts.config}` },
+            { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: POSTGRES_OBJECTS.credentials, key: 'BACKUP_PASSWORD' } } },
+          ],
+          resources: containerResources(DATA_CONTAINER_RESOURCES.backupJob),
+          securityContext: restrictedContainerSecurityContext(uid),
+          volumeMounts: [
+            { name: 'config', mountPath: '/etc/pgbackrest', readOnly: true },
+            { name: 'tls', mountPath: PG_PATHS.pgbackrestTls, readOnly: true },
+            { name: 'tmp', mountPath: '/tmp' },
+            ...(opts.withData ? [{ name: 'restore', mountPath: PG_PATHS.volume }] : []),
+          ],
+        },
+      ],
+      volumes: [
+        { name: 'config', configMap: { name: 'postgres-backup-config' } },
+        { name: 'tls', secret: { secretName: POSTGRES_OBJECTS.pgbackrestClientTls, defaultMode: 0o440 } },
+        { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } },
+        ...(opts.withData ? [{ name: 'restore', persistentVolumeClaim: { claimName: RESTORE_CLAIM } }] : []),
+      ],
+    });
+
+    const cronJob = (cid: string, name: string, schedule: string, command: string, extra: { suspend?: boolean; withData?: boolean; config: string; deadline: number }) =>
+      new k8s.KubeCronJob(this, cid, {
+        metadata: meta(name),
+        spec: {
+          schedule,
+          timeZone: 'Etc/UTC',
+          suspend: extra.suspend ?? false,
+          concurrencyPolicy: 'Forbid',
+          startingDeadlineSeconds: 3600,
+          successfulJobsHistoryLimit: 3,
+          failedJobsHistoryLimit: 5,
+          jobTemplate: {
+            spec: {
+              backoffLimit: 2,
+              activeDeadlineSeconds: extra.deadline,
+              ttlSecondsAfterFinished: 7 * 86400,
+              template: { metadata: { labels }, spec: podSpec(command, extra) },
+            },
+          },
+        },
+      });
+    cronJob('Full', 'postgres-backup-full', b.fullSchedule, backupScript('full'), { config: 'pgbackrest.conf', deadline: 6 * 3600 });
+    cronJob('Diff', 'postgres-backup-diff', b.differentialSchedule, backupScript('diff'), { config: 'pgbackrest.conf', deadline: 3 * 3600 });
+
+    // Point-in-time recovery template: never scheduled (suspended); run it with
+    // `kubectl create job --from=cronjob/postgres-pitr-restore` after setting PITR_TARGET (docs/runbooks/postgres.md).
+    const restore = [
+      'set -eu',
+      ': "${PITR_TARGET:?set PITR_TARGET, e.g. 2026-11-25 10:15:00+00}"',
+      `mkdir -p ${PG_PATHS.data} && chmod 0700 ${PG_PATHS.data}`,
+      `pgbackrest --stanza=${PGBACKREST_STANZA} --delta --type=time "--target=$PITR_TARGET" --target-action=promote restore`,
+      `echo "restored to $PITR_TARGET into claim ${RESTORE_CLAIM}"`,
+    ].join('\n');
+    cronJob('PitrRestore', 'postgres-pitr-restore', '0 0 1 1 *', restore, { suspend: true, withData: true, config: 'restore.conf', deadline: 4 * 3600 });
+    new k8s.KubePersistentVolumeClaim(this, 'RestoreClaim', {
+      metadata: meta(RESTORE_CLAIM),
+      spec: {
+        accessModes: ['ReadWriteOnce'],
+        storageClassName: names.storage.storageClass,
+        resources: { requests: { storage: k8s.Quantity.fromString(`${config.database.volumeSizeGiB}Gi`) } },
+      },
+    });
+
+    new k8s.KubeNetworkPolicy(this, 'EgressPolicy', {
+      metadata: meta(`${POSTGRES_BACKUP_NAME}-egress`),
+      spec: {
+        podSelector: { matchLabels: selectorLabels(labelSet) },
+        policyTypes: ['Egress'],
+        egress: [
+          { to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': props.postgresName } } }], ports: tcpPorts([PGBACKREST_TLS_PORT, names.services.postgres.port]) },
+          // S3 through the gateway endpoint.
+          { ports: tcpPorts([443]) },
+          POD_IDENTITY_AGENT,
+        ],
+      },
+    });
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * Third-party container images the rendered YAML runs, pinned by tag, and by digest where the digest was
+ * verified from a published source. A tag without a digest is listed in docs/versions.md under "digests to
+ * resolve" (the render runs offline; resolve with `crane digest <image>` when network access is available).
+ */
+export interface ImagePin {
+  readonly repository: string;
+  readonly tag: string;
+  /** sha256 digest, where verified. */
+  readonly digest?: string;
+  /** Non-root uid the image runs as. */
+  readonly uid: number;
+}
+
+export const IMAGES = {
+  /** PostgreSQL 17 + TimescaleDB 2.30 + PostGIS + pg_cron + Patroni 4 + pgBackRest (TimescaleDB 2.29 dropped PG15). */
+  timescaledbHa: { repository: 'timescale/timescaledb-ha', tag: 'pg17.11-ts2.30.1', uid: 1000 },
+  /** PgBouncer maintained by CloudNativePG. */
+  pgbouncer: { repository: 'ghcr.io/cloudnative-pg/pgbouncer', tag: '1.25.2', digest: 'sha256:15c9765980546b8660ff105c06ad6ef9d2001fb9c5b31400021a1952cbe49930', uid: 998 },
+  /** 0.17.x still supports --extend.query-path (custom queries for archiving and backup metrics). */
+  postgresExporter: { repository: 'quay.io/prometheuscommunity/postgres-exporter', tag: 'v0.17.1', uid: 65534 },
+  pgbouncerExporter: { repository: 'quay.io/prometheuscommunity/pgbouncer-exporter', tag: 'v0.12.1', uid: 65534 },
+} as const satisfies Record<string, ImagePin>;
+
+/** `repo:tag` or `repo:tag@sha256:...`. */
+export function imageRef(pin: ImagePin): string {
+  return `${pin.repository}:${pin.tag}${pin.digest ? `@${pin.digest}` : ''}`;
+}

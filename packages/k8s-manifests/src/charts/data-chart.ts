@@ -1,0 +1,27 @@
+import { Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import { PLATFORM_VERSION } from '@optibid/constructs-lib';
+import { NamespaceCa, PgBouncer, PostgresBackups, PostgresCluster, PRIORITY_CLASSES, recommendedLabels } from '@optibid/constructs-lib/k8s';
+import type { PlatformChartProps } from './chart-props';
+
+/** The data tier: PostgreSQL (Patroni), PgBouncer, pgBackRest backups, and the namespace CA for in-cluster TLS. */
+export class DataChart extends Chart {
+  constructor(scope: Construct, id: string, props: PlatformChartProps) {
+    super(scope, id, { disableResourceNameHashes: true });
+    const { config, names } = props;
+    const ca = new NamespaceCa(this, 'Ca', {
+      name: 'data',
+      namespace: names.namespaces.data,
+      labels: recommendedLabels({ name: 'data-ca', instance: `data-ca-${config.name}`, component: 'certificates', partOf: names.prefix, version: PLATFORM_VERSION }),
+    });
+    const postgres = new PostgresCluster(this, 'Postgres', {
+      config,
+      names,
+      ca,
+      priorityClassName: PRIORITY_CLASSES.data.name,
+      clients: { pooler: names.services.pgbouncer.name, backupJobs: 'postgres-backup' },
+    });
+    new PgBouncer(this, 'PgBouncer', { config, names, ca, priorityClassName: PRIORITY_CLASSES.data.name, postgresName: postgres.labels.name });
+    new PostgresBackups(this, 'Backups', { config, names, ca, postgresName: postgres.labels.name });
+  }
+}
