@@ -4,8 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages the tiers use. Later tiers (real servers) add to this list.
-APT_PACKAGES=(shellcheck)
+# Debian packages the tiers use: shellcheck for the scripts; tier 4 runs real servers configured from dist/.
+APT_PACKAGES=(
+  shellcheck openssl
+  postgresql-15 postgresql-15-postgis-3 postgresql-15-cron postgresql-contrib pgbouncer pgbackrest patroni etcd-server etcd-client
+)
 
 install_system_packages() {
   local missing=()
@@ -52,6 +55,8 @@ for pkg in constructs-lib infra-aws k8s-manifests; do
 done
 # Tier 3 (rendered output: layout, byte-identical renders, dist/ up to date, failed render leaves dist/ intact).
 run_jest render -c jest.scripts.config.js --silent || status=1
+# Tier 4 (real servers on loopback, configured from the rendered dist/ YAML).
+run_jest real-servers -c jest.real-servers.config.js || status=1
 # Tier 3 gates over the committed dist/k8s: schemas (unknown fields rejected), kustomization, policy rules.
 echo "==> gates: dist/k8s"
 node --import tsx packages/k8s-manifests/src/gates/cli.ts || status=1
