@@ -75,7 +75,8 @@ describe('render', () => {
   test('templates hold no machine paths and no literal secret values', () => {
     for (const [file, content] of readTree(first)) {
       const text = content.toString('utf8');
-      expect({ file, hasPath: /\/(work|tmp|home|root)\//.test(text) }).toEqual({ file, hasPath: false });
+      // The checkout's own path or a render scratch directory would make output machine-dependent.
+      expect({ file, hasPath: text.includes(REPO_ROOT) || text.includes(work) || /cdk\.out/.test(text) }).toEqual({ file, hasPath: false });
       expect({ file, secretString: text.includes('"SecretString"') }).toEqual({ file, secretString: false });
     }
   });
