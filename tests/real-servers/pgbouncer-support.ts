@@ -57,6 +57,8 @@ export interface PgBouncer {
   readonly settings: Record<string, string>;
   /** psql through PgBouncer over TCP as a login role (sslmode as given; the admin console is database `pgbouncer`). */
   psqlAs(user: string, password: string, sql: string, db?: string, sslmode?: string): string;
+  /** A SHOW command on the admin console (database pgbouncer) as the stats user `monitoring`, rows keyed by column. */
+  show(what: string): Record<string, string>[];
   /** Stops it (SIGTERM to its process group, SIGKILL after 10 s) and waits for it to exit. */
   stop(): Promise<void>;
 }
@@ -163,7 +165,17 @@ export async function startRenderedPgBouncer(server: PgServer, subs: Substitutio
       env: { PGPASSWORD: password },
       timeoutMs: 30_000,
     }).trim();
-  const bouncer: PgBouncer = { port, dir, ini, log, settings, psqlAs, stop: () => stopGroup(child, 'SIGTERM') };
+  const show = (what: string) => {
+    // The exporter sidecar connects like this: monitoring@localhost:6432/pgbouncer?sslmode=disable.
+    const out = asPostgres('psql', [`host=127.0.0.1 port=${port} dbname=pgbouncer user=monitoring sslmode=disable`, '-X', '-q', '-A', '-P', 'footer=off', '-c', `SHOW ${what}`], {
+      env: { PGPASSWORD: TEST_PASSWORDS.MONITORING_PASSWORD },
+      timeoutMs: 30_000,
+    }).trim();
+    const [header, ...rows] = out.split('\n');
+    const cols = header.split('|');
+    return rows.map((r) => Object.fromEntries(r.split('|').map((v, i) => [cols[i], v])));
+  };
+  const bouncer: PgBouncer = { port, dir, ini, log, settings, psqlAs, show, stop: () => stopGroup(child, 'SIGTERM') };
   try {
     await waitFor('pgbouncer to accept optibid_app', () => {
       if (exited) throw new Error(`${exited}:\n${fs.readFileSync(log, 'utf8')}`);
@@ -182,7 +194,7 @@ export function pgbouncerConfigComplaints(b: PgBouncer): string[] {
   return fs
     .readFileSync(b.log, 'utf8')
     .split('\n')
-    .filter((l) => /unknown parameter|invalid value|syntax error|ignoring|not supported|WARNING|FATAL/i.test(l));
+    .filter((l) => /unknown parameter|invalid value|syntax error|ignoring|not supported|deprecated|FATAL/i.test(l));
 }
 
 /**
@@ -254,11 +266,13 @@ export async function runPgbench(opts: {
   let exitCode: number | null | undefined;
   child.on('exit', (code, signal) => (exitCode = code ?? (signal ? -1 : null)));
   const deadline = t0 + (opts.durationS + 120) * 1000;
+  const tick = opts.tickMs ?? 200;
   try {
-    while (exitCode === undefined) {
+    // Fixed rate: tick n is due at t0 + n x tickMs (a slow tick delays only itself).
+    for (let n = 1; exitCode === undefined; n++) {
       if (Date.now() > deadline) throw new Error(`pgbench still running after ${opts.durationS + 120} s`);
       opts.onTick?.();
-      await new Promise((r) => setTimeout(r, opts.tickMs ?? 200));
+      await new Promise((r) => setTimeout(r, Math.max(0, t0 + n * tick - Date.now())));
     }
   } finally {
     await stopGroup(child, 'SIGTERM');

@@ -14,3 +14,4 @@ export * from './util/quantity';
 export * from './config/database-schema';
 export * from './sizing/postgres-parameters';
 export * from './versions/images';
+export * from './config/redis-schema';

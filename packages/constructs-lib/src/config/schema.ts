@@ -6,6 +6,7 @@ import { REGION_AVAILABILITY_ZONES } from '../versions/regions';
 import { backupBucketName, backupLogBucketName, platformNamespaceNames } from '../naming/naming';
 import { appSchema, authSchema, checkAppRules, ingressSchema, meshSchema } from './app-schema';
 import { checkDatabaseRules, databaseSchema } from './database-schema';
+import { checkRedisRules, redisSchema } from './redis-schema';
 import { appWorkloadFootprints, namespaceRequirement } from '../sizing/namespace-footprint';
 
 /**
@@ -100,6 +101,8 @@ export const environmentConfigSchema = z
     mesh: meshSchema,
     /** The PostgreSQL tier (Patroni + PgBouncer + pgBackRest). */
     database: databaseSchema,
+    /** Redis in cluster mode (sessions and cache). */
+    redis: redisSchema,
     backups: z
       .object({
         /** Days before backups move to S3 Standard-IA. @default 30 */
@@ -204,6 +207,11 @@ export const environmentConfigSchema = z
 
     // PostgreSQL: the pooling invariant and HA shape.
     checkDatabaseRules(cfg.database, cfg.tier, issue);
+    try {
+      checkRedisRules(cfg.redis, cfg.tier, cfg.availabilityZones.length, issue);
+    } catch {
+      // a malformed memory quantity, already reported on its field
+    }
 
     // Backups: lifecycle transitions must happen in order and before expiry.
     const b = cfg.backups;

@@ -35,5 +35,6 @@ export const dev: EnvironmentConfigInput = {
     pooler: { replicas: 1, serverConnectionsPerReplica: 50 },
     poolingCap: 50,
   },
+  redis: { primaries: 3, replicasPerPrimary: 0, resources: { requests: { cpu: '100m', memory: '1Gi' }, limits: { memory: '1Gi' } }, volumeSizeGiB: 5 },
   backups: { transitionToInfrequentAccessDays: 30, transitionToGlacierDays: 60, expirationDays: 90 },
 };

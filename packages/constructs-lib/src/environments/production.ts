@@ -44,6 +44,7 @@ export const production: EnvironmentConfigInput = {
     pooler: { replicas: 2, serverConnectionsPerReplica: 100 },
     poolingCap: 200,
   },
+  redis: { primaries: 3, replicasPerPrimary: 1, resources: { requests: { cpu: '250m', memory: '2Gi' }, limits: { memory: '2Gi' } }, volumeSizeGiB: 20 },
   backups: { transitionToInfrequentAccessDays: 30, transitionToGlacierDays: 90, expirationDays: 400 },
   edge: { rateLimitPer5Minutes: 2000 },
 };

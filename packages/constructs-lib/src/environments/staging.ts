@@ -38,5 +38,6 @@ export const staging: EnvironmentConfigInput = {
     pooler: { replicas: 2, serverConnectionsPerReplica: 100 },
     poolingCap: 200,
   },
+  redis: { primaries: 3, replicasPerPrimary: 1, resources: { requests: { cpu: '100m', memory: '1Gi' }, limits: { memory: '1Gi' } }, volumeSizeGiB: 10 },
   backups: { transitionToInfrequentAccessDays: 30, transitionToGlacierDays: 60, expirationDays: 120 },
 };

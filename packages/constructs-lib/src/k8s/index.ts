@@ -16,3 +16,5 @@ export * from './postgres/postgres-cluster';
 export * from './postgres/pgbouncer';
 export * from './postgres/postgres-backups';
 export * from './postgres/cluster-ca';
+export * from './redis/redis-files';
+export * from './redis/redis-cluster';

@@ -25,6 +25,8 @@ export interface ServiceName {
   readonly metricsPort?: number;
   /** Second protocol port (e.g. OTLP over HTTP). */
   readonly httpPort?: number;
+  /** Cluster bus port (Redis). */
+  readonly busPort?: number;
 }
 
 /** The keys of the workload identities; each one's policy is defined in constructs-lib/src/aws/identity. */
@@ -53,6 +55,7 @@ export const PLATFORM_SECRETS = {
   'redis/default': { kind: 'password', username: 'default', description: 'Redis requirepass / masterauth' },
   'redis/app': { kind: 'password', username: 'optibid_app', description: 'Redis ACL user of the backend' },
   'redis/exporter': { kind: 'password', username: 'exporter', description: 'Redis ACL user of redis_exporter' },
+  'redis/replication': { kind: 'password', username: 'replication', description: 'Redis ACL user replicas authenticate with (masteruser)' },
   'app/secret-key': { kind: 'key', description: 'Backend SECRET_KEY' },
   'app/jwt-secret-key': { kind: 'key', description: 'Backend JWT_SECRET_KEY' },
   'grafana/admin': { kind: 'password', username: 'admin', description: 'Grafana admin' },
@@ -153,7 +156,8 @@ export function platformNames(cfg: EnvironmentConfig) {
       frontend: { name: 'frontend', namespace: namespaces.app, port: 3000 },
       postgres: { name: 'postgres', namespace: namespaces.data, port: 5432 },
       pgbouncer: { name: 'pgbouncer', namespace: namespaces.data, port: 6432 },
-      redis: { name: 'redis', namespace: namespaces.data, port: 6379 },
+      /** Redis cluster: client port, cluster bus on port + 10000, redis_exporter metrics. */
+      redis: { name: 'redis', namespace: namespaces.data, port: 6379, busPort: 16379, metricsPort: 9121 },
       /** OpenTelemetry collector of the tracing backend (OTLP gRPC and HTTP). */
       tracing: { name: 'jaeger-collector', namespace: namespaces.monitoring, port: 4317, httpPort: 4318 },
     } satisfies Record<string, ServiceName>,

@@ -2,6 +2,7 @@ import type { EnvironmentConfig } from '../config/schema';
 import type { ResourcesConfig } from '../config/app-schema';
 import { cpuMillis, formatCpu, formatMemory, memoryBytes } from '../util/quantity';
 import { DATA_CONTAINER_RESOURCES } from '../k8s/postgres/resources';
+import { REDIS_CONTAINER_RESOURCES } from '../k8s/redis/redis-cluster';
 
 /**
  * Sizing rule for namespaces: a namespace's ResourceQuota must admit every workload at its peak, which is the HPA
@@ -67,15 +68,18 @@ export function podResources(containers: readonly ResourcesConfig[]): ResourcesC
 }
 
 /**
- * The data namespace's pods at peak: every PostgreSQL member (StatefulSets roll one pod at a time, no surge), the
- * poolers plus a one-pod surge (maxSurge 1), and two backup/restore jobs at once.
+ * The data namespace's pods at peak: every PostgreSQL member and Redis node (StatefulSets roll one pod at a time,
+ * no surge), the poolers plus a one-pod surge (maxSurge 1), two database backup/restore jobs and the two Redis
+ * helper jobs (bootstrap, backup) at once.
  */
-export function dataWorkloadFootprints(cfg: Pick<EnvironmentConfig, 'database'>): WorkloadFootprint[] {
+export function dataWorkloadFootprints(cfg: Pick<EnvironmentConfig, 'database' | 'redis'>): WorkloadFootprint[] {
   const r = DATA_CONTAINER_RESOURCES;
   const db = cfg.database;
   return [
     { name: 'postgres', maxReplicas: db.members, surge: 0, resources: podResources([db.resources, r.pgbackrestSidecar, r.postgresExporter]) },
     { name: 'pgbouncer', maxReplicas: db.pooler.replicas, surge: 1, resources: podResources([r.pgbouncer, r.pgbouncerExporter]) },
     { name: 'backup-jobs', maxReplicas: 2, surge: 0, resources: r.backupJob },
+    { name: 'redis', maxReplicas: cfg.redis.primaries * (1 + cfg.redis.replicasPerPrimary), surge: 0, resources: podResources([cfg.redis.resources, REDIS_CONTAINER_RESOURCES.exporter]) },
+    { name: 'redis-jobs', maxReplicas: 2, surge: 0, resources: podResources([REDIS_CONTAINER_RESOURCES.job, REDIS_CONTAINER_RESOURCES.job]) },
   ];
 }

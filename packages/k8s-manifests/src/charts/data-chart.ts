@@ -1,10 +1,10 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { PLATFORM_VERSION } from '@optibid/constructs-lib';
-import { NamespaceCa, PgBouncer, PostgresBackups, PostgresCluster, PRIORITY_CLASSES, recommendedLabels } from '@optibid/constructs-lib/k8s';
+import { NamespaceCa, PgBouncer, PostgresBackups, PostgresCluster, PRIORITY_CLASSES, recommendedLabels, RedisCluster } from '@optibid/constructs-lib/k8s';
 import type { PlatformChartProps } from './chart-props';
 
-/** The data tier: PostgreSQL (Patroni), PgBouncer, pgBackRest backups, and the namespace CA for in-cluster TLS. */
+/** The data tier: PostgreSQL (Patroni), PgBouncer, pgBackRest backups, Redis cluster, and the namespace CA for in-cluster TLS. */
 export class DataChart extends Chart {
   constructor(scope: Construct, id: string, props: PlatformChartProps) {
     super(scope, id, { disableResourceNameHashes: true });
@@ -23,5 +23,6 @@ export class DataChart extends Chart {
     });
     new PgBouncer(this, 'PgBouncer', { config, names, ca, priorityClassName: PRIORITY_CLASSES.data.name, postgresName: postgres.labels.name });
     new PostgresBackups(this, 'Backups', { config, names, ca, postgresName: postgres.labels.name });
+    new RedisCluster(this, 'Redis', { config, names, priorityClassName: PRIORITY_CLASSES.data.name });
   }
 }

@@ -1,0 +1,291 @@
+import { ApiObject } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../../config/schema';
+import type { PlatformNames } from '../../naming/naming';
+import { IMAGES, imageRef } from '../../versions/images';
+import { AppLabels, recommendedLabels, selectorLabels } from '../labels';
+import { tcpPorts } from '../network-peers';
+import { containerResources, POD_IDENTITY_AGENT, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-security';
+import { aclTemplate, bootstrapScript, REDIS_HEADLESS, REDIS_PATHS, REDIS_USERS, redisConf, redisPodCount, snapshotScript, startScript, zoneTable } from './redis-files';
+
+export interface RedisClusterProps {
+  readonly config: EnvironmentConfig;
+  readonly names: PlatformNames;
+  readonly priorityClassName: string;
+}
+
+/** Fixed sizes of the Redis helpers (the quota rule reads them). */
+export const REDIS_CONTAINER_RESOURCES = {
+  exporter: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '64Mi' } },
+  job: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },
+} as const;
+
+export const REDIS_BOOTSTRAP_NAME = 'redis-bootstrap';
+export const REDIS_BACKUP_NAME = 'redis-backup';
+
+const intOrStr = (v: number | string) => (typeof v === 'number' ? k8s.IntOrString.fromNumber(v) : k8s.IntOrString.fromString(v));
+const q = (v: string) => k8s.Quantity.fromString(v);
+
+/**
+ * Redis 7 in cluster mode: one StatefulSet of primaries x (1 + replicas) pods spread over zones, announced by
+ * hostname through a headless Service (a restarted pod with a new IP rejoins), nodes.conf and AOF on the volume,
+ * ACL users from an ExternalSecret, an idempotent bootstrap Job that forms the cluster zone-aware, a daily RDB
+ * backup to S3, redis_exporter, PDB and network policies.
+ */
+export class RedisCluster extends Construct {
+  readonly labels: AppLabels;
+
+  constructor(scope: Construct, id: string, props: RedisClusterProps) {
+    super(scope, id);
+    const { config, names } = props;
+    const ns = names.namespaces.data;
+    const svc = names.services.redis;
+    const r = config.redis;
+    const uid = IMAGES.redis.uid;
+    const pods = redisPodCount(config);
+    this.labels = { name: svc.name, instance: `${svc.name}-${config.name}`, component: 'cache', partOf: names.prefix, version: IMAGES.redis.tag };
+    const labels = recommendedLabels(this.labels);
+    const selector = selectorLabels(this.labels);
+    const meta = (name: string, l = labels) => ({ name, namespace: ns, labels: l });
+    const input = { config, names };
+    const headlessDomain = `${REDIS_HEADLESS}.${ns}.svc.cluster.local`;
+    const nodes = Array.from({ length: pods }, (_, i) => `${svc.name}-${i}.${headlessDomain}:${svc.port}`).join(' ');
+
+    new k8s.KubeConfigMap(this, 'Config', {
+      metadata: meta('redis-config'),
+      data: { 'redis.conf': redisConf(input), 'start.sh': startScript(input), 'bootstrap.sh': bootstrapScript(), 'snapshot.sh': snapshotScript(), 'zones.txt': zoneTable(config) },
+    });
+    // ACL users and the replication password, rendered in the cluster from Secrets Manager.
+    const ref = (secretKey: string, key: 'redis/default' | 'redis/app' | 'redis/exporter' | 'redis/replication') => ({ secretKey, remoteRef: { key: names.secrets[key].name, property: 'password' } });
+    new ApiObject(this, 'Auth', {
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'ExternalSecret',
+      metadata: meta('redis-auth'),
+      spec: {
+        refreshInterval: '1h',
+        secretStoreRef: { kind: 'ClusterSecretStore', name: names.externalSecrets.clusterSecretStore },
+        target: {
+          name: 'redis-auth',
+          creationPolicy: 'Owner',
+          template: {
+            engineVersion: 'v2',
+            data: {
+              'users.acl': aclTemplate(),
+              'replication.conf': 'masterauth "{{ .replication }}"\n',
+              DEFAULT_PASSWORD: '{{ .default }}',
+              EXPORTER_PASSWORD: '{{ .exporter }}',
+              REPLICATION_PASSWORD: '{{ .replication }}',
+            },
+          },
+        },
+        data: [ref('default', 'redis/default'), ref('app', 'redis/app'), ref('exporter', 'redis/exporter'), ref('replication', 'redis/replication')],
+      },
+    });
+
+    new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: meta(svc.name), automountServiceAccountToken: false });
+    const port = (name: string, p: number, appProtocol: string) => ({ name, port: p, targetPort: intOrStr(name), protocol: 'TCP', appProtocol });
+    new k8s.KubeService(this, 'Headless', {
+      metadata: meta(REDIS_HEADLESS),
+      spec: { clusterIp: 'None', publishNotReadyAddresses: true, selector, ports: [port('redis', svc.port, 'redis'), port('cluster-bus', svc.busPort!, 'tcp')] },
+    });
+    new k8s.KubeService(this, 'Client', {
+      metadata: meta(svc.name),
+      spec: { type: 'ClusterIP', selector, ports: [port('redis', svc.port, 'redis'), port('metrics', svc.metricsPort!, 'http')] },
+    });
+
+    const tcpProbe = (period: number, failures = 3) => ({ tcpSocket: { port: intOrStr('redis') }, periodSeconds: period, failureThreshold: failures, timeoutSeconds: 2 });
+    new k8s.KubeStatefulSet(this, 'StatefulSet', {
+      metadata: meta(svc.name),
+      spec: {
+        serviceName: REDIS_HEADLESS,
+        replicas: pods,
+        selector: { matchLabels: selector },
+        // All nodes start together: a cluster node needs its peers, not its predecessors.
+        podManagementPolicy: 'Parallel',
+        updateStrategy: { type: 'RollingUpdate' },
+        persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+        template: {
+          metadata: { labels },
+          spec: {
+            serviceAccountName: svc.name,
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            priorityClassName: props.priorityClassName,
+            terminationGracePeriodSeconds: 30,
+            securityContext: restrictedPodSecurityContext(uid),
+            topologySpreadConstraints: [
+              { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: selector } },
+              { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector } },
+            ],
+            containers: [
+              {
+                name: 'redis',
+                image: imageRef(IMAGES.redis),
+                imagePullPolicy: 'IfNotPresent',
+                command: ['/bin/sh', `${REDIS_PATHS.config}/start.sh`],
+                env: [
+                  { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                  { name: 'HOST_IP', valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } },
+                ],
+                ports: [
+                  { name: 'redis', containerPort: svc.port, protocol: 'TCP' },
+                  { name: 'cluster-bus', containerPort: svc.busPort!, protocol: 'TCP' },
+                ],
+                resources: containerResources(r.resources),
+                securityContext: restrictedContainerSecurityContext(uid),
+                startupProbe: tcpProbe(5, 30),
+                livenessProbe: tcpProbe(10, 3),
+                readinessProbe: tcpProbe(5, 2),
+                volumeMounts: [
+                  { name: 'data', mountPath: REDIS_PATHS.data },
+                  { name: 'config', mountPath: REDIS_PATHS.config, readOnly: true },
+                  { name: 'acl', mountPath: REDIS_PATHS.acl, readOnly: true },
+                  { name: 'tmp', mountPath: '/tmp' },
+                ],
+              },
+              {
+                name: 'exporter',
+                image: imageRef(IMAGES.redisExporter),
+                imagePullPolicy: 'IfNotPresent',
+                env: [
+                  { name: 'REDIS_ADDR', value: `redis://localhost:${svc.port}` },
+                  { name: 'REDIS_USER', value: REDIS_USERS.exporter },
+                  { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'redis-auth', key: 'EXPORTER_PASSWORD' } } },
+                  { name: 'REDIS_EXPORTER_WEB_LISTEN_ADDRESS', value: `:${svc.metricsPort}` },
+                ],
+                ports: [{ name: 'metrics', containerPort: svc.metricsPort!, protocol: 'TCP' }],
+                resources: containerResources(REDIS_CONTAINER_RESOURCES.exporter),
+                securityContext: restrictedContainerSecurityContext(IMAGES.redisExporter.uid),
+                readinessProbe: { httpGet: { path: '/health', port: intOrStr('metrics'), scheme: 'HTTP' }, periodSeconds: 10 },
+                livenessProbe: { httpGet: { path: '/health', port: intOrStr('metrics'), scheme: 'HTTP' }, periodSeconds: 20 },
+              },
+            ],
+            volumes: [
+              { name: 'config', configMap: { name: 'redis-config' } },
+              { name: 'acl', secret: { secretName: 'redis-auth', defaultMode: 0o440, items: [{ key: 'users.acl', path: 'users.acl' }, { key: 'replication.conf', path: 'replication.conf' }] } },
+              { name: 'tmp', emptyDir: { sizeLimit: q('64Mi') } },
+            ],
+          },
+        },
+        volumeClaimTemplates: [
+          { metadata: { name: 'data', labels }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: names.storage.storageClass, resources: { requests: { storage: q(`${r.volumeSizeGiB}Gi`) } } } },
+        ],
+      },
+    });
+    // One node at a time: with a replica per primary a drain never takes a shard's both copies.
+    new k8s.KubePodDisruptionBudget(this, 'Pdb', { metadata: meta(svc.name), spec: { selector: { matchLabels: selector }, maxUnavailable: intOrStr(1) } });
+
+    // Helper pods (bootstrap, backup) run redis-cli from the same image with the default user's password.
+    const jobLabelSet = (name: string) => ({ ...this.labels, name, instance: `${name}-${config.name}`, component: 'cache-operations' });
+    const cliContainer = (name: string, script: string, env: k8s.EnvVar[], mounts: k8s.VolumeMount[] = []): k8s.Container => ({
+      name,
+      image: imageRef(IMAGES.redis),
+      imagePullPolicy: 'IfNotPresent',
+      command: ['/bin/sh', `${REDIS_PATHS.config}/${script}`],
+      env: [{ name: 'REDISCLI_AUTH', valueFrom: { secretKeyRef: { name: 'redis-auth', key: 'DEFAULT_PASSWORD' } } }, ...env],
+      resources: containerResources(REDIS_CONTAINER_RESOURCES.job),
+      securityContext: restrictedContainerSecurityContext(uid),
+      volumeMounts: [{ name: 'config', mountPath: REDIS_PATHS.config, readOnly: true }, { name: 'tmp', mountPath: '/tmp' }, ...mounts],
+    });
+    const baseVolumes: k8s.Volume[] = [{ name: 'config', configMap: { name: 'redis-config' } }, { name: 'tmp', emptyDir: { sizeLimit: q('64Mi') } }];
+    const podCommon = { automountServiceAccountToken: false, enableServiceLinks: false, restartPolicy: 'Never', securityContext: restrictedPodSecurityContext(uid) };
+
+    new k8s.KubeJob(this, 'Bootstrap', {
+      metadata: meta(REDIS_BOOTSTRAP_NAME, recommendedLabels(jobLabelSet(REDIS_BOOTSTRAP_NAME))),
+      spec: {
+        backoffLimit: 10,
+        activeDeadlineSeconds: 1800,
+        // Removed an hour after it finishes; the next apply recreates it and it confirms the cluster is formed.
+        ttlSecondsAfterFinished: 3600,
+        template: {
+          metadata: { labels: recommendedLabels(jobLabelSet(REDIS_BOOTSTRAP_NAME)) },
+          spec: {
+            ...podCommon,
+            serviceAccountName: svc.name,
+            containers: [cliContainer('bootstrap', 'bootstrap.sh', [{ name: 'NODES', value: nodes }, { name: 'REPLICAS', value: String(r.replicasPerPrimary) }])],
+            volumes: baseVolumes,
+          },
+        },
+      },
+    });
+
+    // Daily backup: RDB snapshots from replicas (init container), then upload with the backup identity.
+    const backupLabels = recommendedLabels(jobLabelSet(REDIS_BACKUP_NAME));
+    const prefix = `s3://${names.backup.bucketName}/${names.backup.redisPrefix}`;
+    new k8s.KubeCronJob(this, 'Backup', {
+      metadata: meta(REDIS_BACKUP_NAME, backupLabels),
+      spec: {
+        schedule: r.backupSchedule,
+        timeZone: 'Etc/UTC',
+        concurrencyPolicy: 'Forbid',
+        startingDeadlineSeconds: 3600,
+        successfulJobsHistoryLimit: 3,
+        failedJobsHistoryLimit: 5,
+        jobTemplate: {
+          spec: {
+            backoffLimit: 2,
+            activeDeadlineSeconds: 3600,
+            ttlSecondsAfterFinished: 7 * 86400,
+            template: {
+              metadata: { labels: backupLabels },
+              spec: {
+                ...podCommon,
+                serviceAccountName: names.identities.backup.serviceAccount,
+                initContainers: [
+                  cliContainer('snapshot', 'snapshot.sh', [
+                    { name: 'SEED', value: `${svc.name}-0.${headlessDomain}:${svc.port}` },
+                    { name: 'REPLICATION_PASSWORD', valueFrom: { secretKeyRef: { name: 'redis-auth', key: 'REPLICATION_PASSWORD' } } },
+                  ], [{ name: 'backup', mountPath: '/backup' }]),
+                ],
+                containers: [
+                  {
+                    name: 'upload',
+                    image: imageRef(IMAGES.awsCli),
+                    imagePullPolicy: 'IfNotPresent',
+                    command: ['/bin/sh', '-c', `set -eu; stamp=$(date -u +%Y-%m-%dT%H%M%SZ); aws s3 cp /backup "${prefix}/$stamp/" --recursive --sse aws:kms --sse-kms-key-id "${names.kms.backups}" --only-show-errors; echo "uploaded to ${prefix}/$stamp/"`],
+                    env: [{ name: 'AWS_REGION', value: config.region }, { name: 'HOME', value: '/tmp' }],
+                    resources: containerResources(REDIS_CONTAINER_RESOURCES.job),
+                    securityContext: restrictedContainerSecurityContext(IMAGES.awsCli.uid),
+                    volumeMounts: [{ name: 'backup', mountPath: '/backup', readOnly: true }, { name: 'tmp', mountPath: '/tmp' }],
+                  },
+                ],
+                volumes: [...baseVolumes, { name: 'backup', emptyDir: { sizeLimit: q(`${Math.ceil(r.volumeSizeGiB * r.primaries)}Gi`) } }],
+              },
+            },
+          },
+        },
+      },
+    });
+
+    // Network: clients (backend, helper jobs) on 6379; the cluster bus only between Redis pods; metrics from monitoring.
+    const podsNamed = (name: string) => ({ podSelector: { matchLabels: { 'app.kubernetes.io/name': name } } });
+    const backend = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': names.namespaces.app } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': names.services.backend.name } } };
+    new k8s.KubeNetworkPolicy(this, 'IngressPolicy', {
+      metadata: meta(`${svc.name}-ingress`),
+      spec: {
+        podSelector: { matchLabels: selector },
+        policyTypes: ['Ingress'],
+        ingress: [
+          { from: [backend, podsNamed(REDIS_BOOTSTRAP_NAME), podsNamed(REDIS_BACKUP_NAME)], ports: tcpPorts([svc.port]) },
+          { from: [{ podSelector: { matchLabels: selector } }], ports: tcpPorts([svc.port, svc.busPort!]) },
+          { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': names.namespaces.monitoring } } }], ports: tcpPorts([svc.metricsPort!]) },
+        ],
+      },
+    });
+    new k8s.KubeNetworkPolicy(this, 'EgressPolicy', {
+      metadata: meta(`${svc.name}-egress`),
+      spec: { podSelector: { matchLabels: selector }, policyTypes: ['Egress'], egress: [{ to: [{ podSelector: { matchLabels: selector } }], ports: tcpPorts([svc.port, svc.busPort!]) }] },
+    });
+    for (const [name, extra] of [[REDIS_BOOTSTRAP_NAME, []], [REDIS_BACKUP_NAME, [{ ports: tcpPorts([443]) }, POD_IDENTITY_AGENT]]] as const) {
+      new k8s.KubeNetworkPolicy(this, `${name}-egress`, {
+        metadata: meta(`${name}-egress`, recommendedLabels(jobLabelSet(name))),
+        spec: {
+          podSelector: { matchLabels: selectorLabels(jobLabelSet(name)) },
+          policyTypes: ['Egress'],
+          egress: [{ to: [{ podSelector: { matchLabels: selector } }], ports: tcpPorts([svc.port]) }, ...extra],
+        },
+      });
+    }
+  }
+}
