@@ -180,9 +180,9 @@ test('point-in-time restore with the rendered restore command returns exactly th
   server.psql('CREATE TABLE pitr_probe (id int PRIMARY KEY, phase text NOT NULL)');
   server.psql(`INSERT INTO pitr_probe SELECT g, 'before' FROM generate_series(1, ${ROWS_BEFORE}) g`);
   await sleep(1000);
-  const target = server.psql('SELECT now()::text');
-  await sleep(1500);
   server.psql(`INSERT INTO pitr_probe SELECT g, 'after' FROM generate_series(${ROWS_BEFORE + 1}, ${ROWS_BEFORE + ROWS_AFTER}) g`);
+  await sleep(1500);
+  const target = server.psql('SELECT now()::text');
   expect(server.psql('SELECT count(*) FROM pitr_probe')).toBe(String(ROWS_BEFORE + ROWS_AFTER));
   const lastSegment = server.psql('SELECT pg_walfile_name(pg_switch_wal())');
   // Wait until the segment holding the second insert is in the repository (archive-async pushes it from the spool).
