@@ -15,3 +15,4 @@ export * from './config/database-schema';
 export * from './sizing/postgres-parameters';
 export * from './versions/images';
 export * from './config/redis-schema';
+export * from './config/monitoring-schema';

@@ -7,6 +7,7 @@ import { backupBucketName, backupLogBucketName, platformNamespaceNames } from '.
 import { appSchema, authSchema, checkAppRules, ingressSchema, meshSchema } from './app-schema';
 import { checkDatabaseRules, databaseSchema } from './database-schema';
 import { checkRedisRules, redisSchema } from './redis-schema';
+import { checkMonitoringRules, monitoringSchema } from './monitoring-schema';
 import { appWorkloadFootprints, namespaceRequirement } from '../sizing/namespace-footprint';
 
 /**
@@ -103,6 +104,8 @@ export const environmentConfigSchema = z
     database: databaseSchema,
     /** Redis in cluster mode (sessions and cache). */
     redis: redisSchema,
+    /** Prometheus, Alertmanager, logs and traces. */
+    monitoring: monitoringSchema,
     backups: z
       .object({
         /** Days before backups move to S3 Standard-IA. @default 30 */
@@ -212,6 +215,8 @@ export const environmentConfigSchema = z
     } catch {
       // a malformed memory quantity, already reported on its field
     }
+
+    checkMonitoringRules(cfg.monitoring, cfg.tier, issue);
 
     // Backups: lifecycle transitions must happen in order and before expiry.
     const b = cfg.backups;

@@ -36,5 +36,11 @@ export const dev: EnvironmentConfigInput = {
     poolingCap: 50,
   },
   redis: { primaries: 3, replicasPerPrimary: 0, resources: { requests: { cpu: '100m', memory: '1Gi' }, limits: { memory: '1Gi' } }, volumeSizeGiB: 5 },
+  monitoring: {
+    prometheus: { replicas: 1, retentionDays: 3, retentionSizeGiB: 8, volumeSizeGiB: 10, resources: { requests: { cpu: '100m', memory: '1Gi' }, limits: { memory: '1Gi' } } },
+    alertmanager: { replicas: 1, emailTo: 'dev-team@optibid.energy', emailFrom: 'alerts@optibid.energy', smtpHost: 'email-smtp.us-west-2.amazonaws.com', slackChannel: '#optibid-dev-alerts' },
+    logging: { host: 'logs.optibid.energy', index: 'optibid-dev', bufferSizeGiB: 1 },
+    tracing: { retentionDays: 2, volumeSizeGiB: 5 },
+  },
   backups: { transitionToInfrequentAccessDays: 30, transitionToGlacierDays: 60, expirationDays: 90 },
 };

@@ -45,6 +45,12 @@ export const production: EnvironmentConfigInput = {
     poolingCap: 200,
   },
   redis: { primaries: 3, replicasPerPrimary: 1, resources: { requests: { cpu: '250m', memory: '2Gi' }, limits: { memory: '2Gi' } }, volumeSizeGiB: 20 },
+  monitoring: {
+    prometheus: { replicas: 2, retentionDays: 15, retentionSizeGiB: 40, volumeSizeGiB: 50, resources: { requests: { cpu: '500m', memory: '4Gi' }, limits: { memory: '4Gi' } } },
+    alertmanager: { replicas: 3, emailTo: 'oncall@optibid.energy', emailFrom: 'alerts@optibid.energy', smtpHost: 'email-smtp.us-west-2.amazonaws.com', slackChannel: '#optibid-alerts' },
+    logging: { host: 'logs.optibid.energy', index: 'optibid-production', bufferSizeGiB: 5 },
+    tracing: { retentionDays: 7, volumeSizeGiB: 20 },
+  },
   backups: { transitionToInfrequentAccessDays: 30, transitionToGlacierDays: 90, expirationDays: 400 },
   edge: { rateLimitPer5Minutes: 2000 },
 };

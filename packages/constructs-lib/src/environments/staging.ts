@@ -39,5 +39,11 @@ export const staging: EnvironmentConfigInput = {
     poolingCap: 200,
   },
   redis: { primaries: 3, replicasPerPrimary: 1, resources: { requests: { cpu: '100m', memory: '1Gi' }, limits: { memory: '1Gi' } }, volumeSizeGiB: 10 },
+  monitoring: {
+    prometheus: { replicas: 1, retentionDays: 7, retentionSizeGiB: 15, volumeSizeGiB: 20, resources: { requests: { cpu: '250m', memory: '2Gi' }, limits: { memory: '2Gi' } } },
+    alertmanager: { replicas: 1, emailTo: 'oncall@optibid.energy', emailFrom: 'alerts@optibid.energy', smtpHost: 'email-smtp.us-west-2.amazonaws.com', slackChannel: '#optibid-staging-alerts' },
+    logging: { host: 'logs.optibid.energy', index: 'optibid-staging', bufferSizeGiB: 2 },
+    tracing: { retentionDays: 3, volumeSizeGiB: 10 },
+  },
   backups: { transitionToInfrequentAccessDays: 30, transitionToGlacierDays: 60, expirationDays: 120 },
 };

@@ -5,6 +5,7 @@ import type { ResourcesConfig } from '../config/app-schema';
 import { ROLLING_SURGE_FRACTION } from '../sizing/namespace-footprint';
 import { AppLabels, recommendedLabels, selectorLabels } from './labels';
 import { CidrRule, peer, PeerRule, tcpPorts } from './network-peers';
+import { scrapeAnnotations } from './monitoring/scrape';
 import { containerResources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod-security';
 
 /** One port of the workload: named and carrying appProtocol so a service mesh can classify it. */
@@ -138,7 +139,10 @@ export class AppWorkload extends Construct {
         selector: { matchLabels: selector },
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromString(`${ROLLING_SURGE_FRACTION * 100}%`) } },
         template: {
-          metadata: { labels: objectLabels, ...(props.podAnnotations ? { annotations: props.podAnnotations } : {}) },
+          metadata: {
+            labels: objectLabels,
+            ...(props.podAnnotations || props.metricsPort ? { annotations: { ...(props.metricsPort ? scrapeAnnotations(props.metricsPort.port) : {}), ...props.podAnnotations } } : {}),
+          },
           spec: {
             serviceAccountName: name,
             automountServiceAccountToken: callsApi,

@@ -60,6 +60,8 @@ export const PLATFORM_SECRETS = {
   'app/jwt-secret-key': { kind: 'key', description: 'Backend JWT_SECRET_KEY' },
   'grafana/admin': { kind: 'password', username: 'admin', description: 'Grafana admin' },
   sso: { kind: 'placeholder', keys: ['oidc_client_secret'], description: 'Enterprise SSO (OIDC) client secret' },
+  sentry: { kind: 'placeholder', keys: ['dsn'], description: 'Sentry DSN of the backend' },
+  logging: { kind: 'placeholder', keys: ['username', 'password'], description: 'Credentials Fluent Bit ships logs to Elasticsearch/OpenSearch with' },
   stripe: { kind: 'placeholder', keys: ['secret_key', 'publishable_key', 'webhook_secret'], description: 'Stripe API keys' },
   smtp: { kind: 'placeholder', keys: ['host', 'port', 'username', 'password', 'from'], description: 'SMTP relay for Alertmanager and the backend' },
   slack: { kind: 'placeholder', keys: ['webhook_url'], description: 'Slack incoming webhook for Alertmanager' },
@@ -87,6 +89,8 @@ export function platformNamespaceNames(project: string) {
     /** PostgreSQL, PgBouncer, Redis and their backups. */
     data: `${project}-data`,
     monitoring: 'monitoring',
+    /** Node-level agents (node-exporter, Fluent Bit): the one namespace with a Pod Security exception. */
+    monitoringAgents: 'monitoring-agents',
     ingress: 'nginx-ingress',
     externalSecrets: 'external-secrets',
     certManager: 'cert-manager',
@@ -160,6 +164,14 @@ export function platformNames(cfg: EnvironmentConfig) {
       redis: { name: 'redis', namespace: namespaces.data, port: 6379, busPort: 16379, metricsPort: 9121 },
       /** OpenTelemetry collector of the tracing backend (OTLP gRPC and HTTP). */
       tracing: { name: 'jaeger-collector', namespace: namespaces.monitoring, port: 4317, httpPort: 4318 },
+      tracingQuery: { name: 'jaeger-query', namespace: namespaces.monitoring, port: 16686 },
+      prometheus: { name: 'prometheus', namespace: namespaces.monitoring, port: 9090 },
+      /** Alertmanager API; cluster gossip on busPort (TCP and UDP). */
+      alertmanager: { name: 'alertmanager', namespace: namespaces.monitoring, port: 9093, busPort: 9094 },
+      grafana: { name: 'grafana', namespace: namespaces.monitoring, port: 3000 },
+      kubeStateMetrics: { name: 'kube-state-metrics', namespace: namespaces.monitoring, port: 8080 },
+      nodeExporter: { name: 'node-exporter', namespace: namespaces.monitoringAgents, port: 9100 },
+      fluentBit: { name: 'fluent-bit', namespace: namespaces.monitoringAgents, port: 2020 },
     } satisfies Record<string, ServiceName>,
     database: { name: cfg.project, appRole: 'optibid_app' },
     identities,

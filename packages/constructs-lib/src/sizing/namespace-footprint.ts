@@ -3,6 +3,7 @@ import type { ResourcesConfig } from '../config/app-schema';
 import { cpuMillis, formatCpu, formatMemory, memoryBytes } from '../util/quantity';
 import { DATA_CONTAINER_RESOURCES } from '../k8s/postgres/resources';
 import { REDIS_CONTAINER_RESOURCES } from '../k8s/redis/redis-cluster';
+import { MONITORING_CONTAINER_RESOURCES } from '../k8s/monitoring/resources';
 
 /**
  * Sizing rule for namespaces: a namespace's ResourceQuota must admit every workload at its peak, which is the HPA
@@ -81,5 +82,18 @@ export function dataWorkloadFootprints(cfg: Pick<EnvironmentConfig, 'database' |
     { name: 'backup-jobs', maxReplicas: 2, surge: 0, resources: r.backupJob },
     { name: 'redis', maxReplicas: cfg.redis.primaries * (1 + cfg.redis.replicasPerPrimary), surge: 0, resources: podResources([cfg.redis.resources, REDIS_CONTAINER_RESOURCES.exporter]) },
     { name: 'redis-jobs', maxReplicas: 2, surge: 0, resources: podResources([REDIS_CONTAINER_RESOURCES.job, REDIS_CONTAINER_RESOURCES.job]) },
+  ];
+}
+
+/** The monitoring namespace's pods at peak (Deployments surge one pod; StatefulSets roll in place). */
+export function monitoringWorkloadFootprints(cfg: Pick<EnvironmentConfig, 'monitoring'>): WorkloadFootprint[] {
+  const r = MONITORING_CONTAINER_RESOURCES;
+  const m = cfg.monitoring;
+  return [
+    { name: 'prometheus', maxReplicas: m.prometheus.replicas, surge: 0, resources: m.prometheus.resources },
+    { name: 'alertmanager', maxReplicas: m.alertmanager.replicas, surge: 0, resources: r.alertmanager },
+    { name: 'grafana', maxReplicas: 1, surge: 1, resources: r.grafana },
+    { name: 'jaeger', maxReplicas: 1, surge: 0, resources: r.jaeger },
+    { name: 'kube-state-metrics', maxReplicas: 1, surge: 1, resources: r.kubeStateMetrics },
   ];
 }

@@ -25,6 +25,14 @@ export const IMAGES = {
   redisExporter: { repository: 'oliver006/redis_exporter', tag: 'v1.93.0', uid: 59000 },
   /** AWS CLI v2 (Pod Identity credentials) for uploading Redis snapshots. */
   awsCli: { repository: 'amazon/aws-cli', tag: '2.22.0', uid: 1000 },
+  prometheus: { repository: 'quay.io/prometheus/prometheus', tag: 'v3.5.0', uid: 65534 },
+  alertmanager: { repository: 'quay.io/prometheus/alertmanager', tag: 'v0.28.1', uid: 65534 },
+  grafana: { repository: 'grafana/grafana', tag: '12.1.1', uid: 472 },
+  /** Jaeger v2 (OpenTelemetry-collector based; v1 reached end of life). */
+  jaeger: { repository: 'jaegertracing/jaeger', tag: '2.8.0', uid: 10001 },
+  kubeStateMetrics: { repository: 'registry.k8s.io/kube-state-metrics/kube-state-metrics', tag: 'v2.16.0', uid: 65534 },
+  nodeExporter: { repository: 'quay.io/prometheus/node-exporter', tag: 'v1.9.1', uid: 65534 },
+  fluentBit: { repository: 'cr.fluentbit.io/fluent/fluent-bit', tag: '4.0.3', uid: 0 },
 } as const satisfies Record<string, ImagePin>;
 
 /** `repo:tag` or `repo:tag@sha256:...`. */

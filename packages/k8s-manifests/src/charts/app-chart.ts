@@ -78,6 +78,7 @@ export class AppChart extends Chart {
         { key: 'REDIS_PASSWORD', from: 'redis/app', property: 'password' },
         { key: 'STRIPE_SECRET_KEY', from: 'stripe', property: 'secret_key' },
         { key: 'STRIPE_WEBHOOK_SECRET', from: 'stripe', property: 'webhook_secret' },
+        { key: 'SENTRY_DSN', from: 'sentry', property: 'dsn' },
         ...(config.auth.sso.oidc ? [{ key: OIDC_CLIENT_SECRET_ENV, from: 'sso' as const, property: 'oidc_client_secret' }] : []),
       ],
     });

@@ -1,7 +1,7 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { appWorkloadFootprints, dataWorkloadFootprints, namespaceRequirement, PLATFORM_VERSION } from '@optibid/constructs-lib';
-import { ISTIO_INJECTION_LABELS, PlatformNamespace } from '@optibid/constructs-lib/k8s';
+import { appWorkloadFootprints, dataWorkloadFootprints, monitoringWorkloadFootprints, namespaceRequirement, PLATFORM_VERSION } from '@optibid/constructs-lib';
+import { ISTIO_INJECTION_LABELS, MONITORING_CONTAINER_RESOURCES, PlatformNamespace } from '@optibid/constructs-lib/k8s';
 import type { PlatformChartProps } from './chart-props';
 
 /**
@@ -33,7 +33,19 @@ export class NamespacesChart extends Chart {
       containerDefaults: { requestCpu: backupJob.requests.cpu, requestMemory: backupJob.requests.memory, limitMemory: backupJob.limits.memory },
       extraLabels: mesh,
     });
-    // The monitoring tier arrives with its own issue; its baseline (deny-all + DNS) is in place first.
-    new PlatformNamespace(this, 'Monitoring', { name: names.namespaces.monitoring, labels: { ...common, component: 'monitoring' } });
+    const alertmanager = MONITORING_CONTAINER_RESOURCES.alertmanager;
+    new PlatformNamespace(this, 'Monitoring', {
+      name: names.namespaces.monitoring,
+      labels: { ...common, component: 'monitoring' },
+      requirement: namespaceRequirement(monitoringWorkloadFootprints(config)),
+      containerDefaults: { requestCpu: alertmanager.requests.cpu, requestMemory: alertmanager.requests.memory, limitMemory: alertmanager.limits.memory },
+    });
+    new PlatformNamespace(this, 'MonitoringAgents', {
+      name: names.namespaces.monitoringAgents,
+      labels: { ...common, component: 'monitoring-agent' },
+      podSecurity: 'privileged',
+      exceptionReason:
+        'node-exporter needs the host network, PID namespace and read-only host paths; Fluent Bit reads /var/log/pods as root. Nothing else may run here: both run without privilege escalation and with all capabilities dropped (Fluent Bit keeps DAC_READ_SEARCH).',
+    });
   }
 }

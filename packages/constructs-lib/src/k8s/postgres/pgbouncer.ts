@@ -9,6 +9,7 @@ import { recommendedLabels, selectorLabels } from '../labels';
 import { tcpPorts } from '../network-peers';
 import { containerResources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-security';
 import { NamespaceCa } from './cluster-ca';
+import { scrapeAnnotations } from '../monitoring/scrape';
 import { DATA_CONTAINER_RESOURCES } from './resources';
 import { PGBOUNCER_EXPORTER_PORT, pgbouncerIni, PG_ROLES } from './postgres-files';
 
@@ -79,7 +80,7 @@ export class PgBouncer extends Construct {
         selector: { matchLabels: selector },
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: intOrStr(0), maxSurge: intOrStr(1) } },
         template: {
-          metadata: { labels },
+          metadata: { labels, annotations: scrapeAnnotations(PGBOUNCER_EXPORTER_PORT) },
           spec: {
             serviceAccountName: svc.name,
             automountServiceAccountToken: false,

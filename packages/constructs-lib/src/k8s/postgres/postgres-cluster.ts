@@ -10,6 +10,7 @@ import { tcpPorts } from '../network-peers';
 import { containerResources, POD_IDENTITY_AGENT, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-security';
 import { pdbMaxUnavailable } from '../app-workload';
 import { NamespaceCa } from './cluster-ca';
+import { scrapeAnnotations } from '../monitoring/scrape';
 import { DATA_CONTAINER_RESOURCES } from './resources';
 import {
   exporterQueries,
@@ -168,7 +169,7 @@ export class PostgresCluster extends Construct {
         updateStrategy: { type: 'RollingUpdate' },
         persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
         template: {
-          metadata: { labels: { ...labels, 'cluster-name': PATRONI_SCOPE } },
+          metadata: { labels: { ...labels, 'cluster-name': PATRONI_SCOPE }, annotations: scrapeAnnotations(POSTGRES_EXPORTER_PORT) },
           spec: {
             serviceAccountName: sa,
             // Patroni calls the Kubernetes API (its DCS); the token is mounted for that.

@@ -7,6 +7,7 @@ import { IMAGES, imageRef } from '../../versions/images';
 import { AppLabels, recommendedLabels, selectorLabels } from '../labels';
 import { tcpPorts } from '../network-peers';
 import { containerResources, POD_IDENTITY_AGENT, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-security';
+import { scrapeAnnotations } from '../monitoring/scrape';
 import { aclTemplate, bootstrapScript, REDIS_HEADLESS, REDIS_PATHS, REDIS_USERS, redisConf, redisPodCount, snapshotScript, startScript, zoneTable } from './redis-files';
 
 export interface RedisClusterProps {
@@ -106,7 +107,7 @@ export class RedisCluster extends Construct {
         updateStrategy: { type: 'RollingUpdate' },
         persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
         template: {
-          metadata: { labels },
+          metadata: { labels, annotations: scrapeAnnotations(svc.metricsPort!) },
           spec: {
             serviceAccountName: svc.name,
             automountServiceAccountToken: false,

@@ -1,0 +1,31 @@
+import { k8s } from 'cdk8s-plus-28';
+import type { EnvironmentConfig } from '../../config/schema';
+import type { PlatformNames } from '../../naming/naming';
+import { AppLabels, recommendedLabels, selectorLabels } from '../labels';
+
+/** Everything a monitoring component receives. */
+export interface MonitoringProps {
+  readonly config: EnvironmentConfig;
+  readonly names: PlatformNames;
+  readonly priorityClassName: string;
+}
+
+/** Labels, selector and a metadata factory for one component in one namespace. */
+export function component(p: MonitoringProps, name: string, componentName: string, version: string, namespace: string) {
+  const set: AppLabels = { name, instance: `${name}-${p.config.name}`, component: componentName, partOf: p.names.prefix, version };
+  const labels = recommendedLabels(set);
+  return {
+    set,
+    labels,
+    selector: selectorLabels(set),
+    meta: (objectName = name) => ({ name: objectName, namespace, labels }),
+  };
+}
+
+export const intOrStr = (v: number | string) => (typeof v === 'number' ? k8s.IntOrString.fromNumber(v) : k8s.IntOrString.fromString(v));
+export const quantity = (v: string) => k8s.Quantity.fromString(v);
+
+/** A namespace selector by name. */
+export const inNamespace = (ns: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } });
+/** Pods of a service (by `app.kubernetes.io/name`), optionally in another namespace. */
+export const podsOf = (name: string, ns?: string) => ({ ...(ns ? inNamespace(ns) : {}), podSelector: { matchLabels: { 'app.kubernetes.io/name': name } } });

@@ -1,0 +1,120 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { stringify } from 'yaml';
+import { IMAGES, imageRef } from '../../versions/images';
+import { tcpPorts } from '../network-peers';
+import { containerResources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-security';
+import { MONITORING_CONTAINER_RESOURCES } from './resources';
+import { component, intOrStr, MonitoringProps, podsOf, quantity } from './common';
+import { scrapeAnnotations } from './scrape';
+
+/** Jaeger's own metrics port (OpenTelemetry collector telemetry). */
+export const JAEGER_METRICS_PORT = 8888;
+const HEALTH_PORT = 13133;
+
+/**
+ * Jaeger v2 (collector with OTLP gRPC/HTTP receivers + query UI in one process). Storage: Badger on a persistent
+ * gp3 volume, spans kept `monitoring.tracing.retentionDays` days: no Elasticsearch/Cassandra to run, at the cost of
+ * a single replica (Badger is single-writer); tracing is diagnostic, so a short outage of it loses only traces.
+ */
+export class Jaeger extends Construct {
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id);
+    const { config, names } = props;
+    const ns = names.namespaces.monitoring;
+    const c = component(props, 'jaeger', 'tracing', IMAGES.jaeger.tag, ns);
+    const uid = IMAGES.jaeger.uid;
+    const collector = names.services.tracing;
+    const query = names.services.tracingQuery;
+    const t = config.monitoring.tracing;
+    const jaegerConfig = {
+      service: {
+        extensions: ['jaeger_storage', 'jaeger_query', 'healthcheckv2'],
+        pipelines: { traces: { receivers: ['otlp'], processors: ['batch'], exporters: ['jaeger_storage_exporter'] } },
+        telemetry: { metrics: { level: 'detailed', readers: [{ pull: { exporter: { prometheus: { host: '0.0.0.0', port: JAEGER_METRICS_PORT } } } }] } },
+      },
+      extensions: {
+        healthcheckv2: { use_v2: true, http: { endpoint: `0.0.0.0:${HEALTH_PORT}` } },
+        jaeger_query: { storage: { traces: 'main' }, http: { endpoint: `0.0.0.0:${query.port}` } },
+        jaeger_storage: { backends: { main: { badger: { directories: { keys: '/badger/keys', values: '/badger/values' }, ephemeral: false, ttl: { spans: `${t.retentionDays * 24}h` } } } } },
+      },
+      receivers: { otlp: { protocols: { grpc: { endpoint: `0.0.0.0:${collector.port}` }, http: { endpoint: `0.0.0.0:${collector.httpPort}` } } } },
+      processors: { batch: {} },
+      exporters: { jaeger_storage_exporter: { trace_storage: 'main' } },
+    };
+    new k8s.KubeConfigMap(this, 'Config', { metadata: c.meta('jaeger-config'), data: { 'jaeger.yaml': stringify(jaegerConfig, { lineWidth: 0 }) } });
+    new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: c.meta(), automountServiceAccountToken: false });
+    const health = { httpGet: { path: '/status', port: intOrStr('health'), scheme: 'HTTP' }, periodSeconds: 10, failureThreshold: 3 };
+    new k8s.KubeStatefulSet(this, 'StatefulSet', {
+      metadata: c.meta(),
+      spec: {
+        serviceName: 'jaeger',
+        replicas: 1,
+        selector: { matchLabels: c.selector },
+        template: {
+          metadata: { labels: c.labels, annotations: scrapeAnnotations(JAEGER_METRICS_PORT) },
+          spec: {
+            serviceAccountName: 'jaeger',
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            priorityClassName: props.priorityClassName,
+            securityContext: restrictedPodSecurityContext(uid),
+            containers: [
+              {
+                name: 'jaeger',
+                image: imageRef(IMAGES.jaeger),
+                imagePullPolicy: 'IfNotPresent',
+                args: ['--config', '/etc/jaeger/jaeger.yaml'],
+                ports: [
+                  { name: 'otlp-grpc', containerPort: collector.port, protocol: 'TCP' },
+                  { name: 'otlp-http', containerPort: collector.httpPort!, protocol: 'TCP' },
+                  { name: 'query', containerPort: query.port, protocol: 'TCP' },
+                  { name: 'metrics', containerPort: JAEGER_METRICS_PORT, protocol: 'TCP' },
+                  { name: 'health', containerPort: HEALTH_PORT, protocol: 'TCP' },
+                ],
+                resources: containerResources(MONITORING_CONTAINER_RESOURCES.jaeger),
+                securityContext: restrictedContainerSecurityContext(uid),
+                readinessProbe: health,
+                livenessProbe: { ...health, periodSeconds: 20 },
+                volumeMounts: [
+                  { name: 'data', mountPath: '/badger' },
+                  { name: 'config', mountPath: '/etc/jaeger', readOnly: true },
+                  { name: 'tmp', mountPath: '/tmp' },
+                ],
+              },
+            ],
+            volumes: [
+              { name: 'config', configMap: { name: 'jaeger-config' } },
+              { name: 'tmp', emptyDir: { sizeLimit: quantity('64Mi') } },
+            ],
+          },
+        },
+        volumeClaimTemplates: [{ metadata: { name: 'data', labels: c.labels }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: names.storage.storageClass, resources: { requests: { storage: quantity(`${t.volumeSizeGiB}Gi`) } } } }],
+      },
+    });
+    new k8s.KubeService(this, 'Collector', {
+      metadata: c.meta(collector.name),
+      spec: {
+        type: 'ClusterIP',
+        selector: c.selector,
+        ports: [
+          { name: 'otlp-grpc', port: collector.port, targetPort: intOrStr('otlp-grpc'), protocol: 'TCP', appProtocol: 'grpc' },
+          { name: 'otlp-http', port: collector.httpPort!, targetPort: intOrStr('otlp-http'), protocol: 'TCP', appProtocol: 'http' },
+        ],
+      },
+    });
+    new k8s.KubeService(this, 'Query', { metadata: c.meta(query.name), spec: { type: 'ClusterIP', selector: c.selector, ports: [{ name: 'query', port: query.port, targetPort: intOrStr('query'), protocol: 'TCP', appProtocol: 'http' }] } });
+    new k8s.KubeNetworkPolicy(this, 'Ingress', {
+      metadata: c.meta('jaeger-ingress'),
+      spec: {
+        podSelector: { matchLabels: c.selector },
+        policyTypes: ['Ingress'],
+        ingress: [
+          { from: [podsOf(names.services.backend.name, names.namespaces.app)], ports: tcpPorts([collector.port, collector.httpPort!]) },
+          { from: [podsOf(names.services.grafana.name)], ports: tcpPorts([query.port]) },
+          { from: [podsOf(names.services.prometheus.name)], ports: tcpPorts([JAEGER_METRICS_PORT]) },
+        ],
+      },
+    });
+  }
+}
