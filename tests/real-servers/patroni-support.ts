@@ -14,6 +14,7 @@ import {
   postgresUid,
   renderedConfigMap,
   renderedPatroni,
+  PG_BIN,
   scratchDir,
   selfSignedCert,
   spawnAsPostgres,
@@ -35,6 +36,7 @@ export class Cleanup {
     // postmasters first: Patroni starts them in their own session (setsid), so they are not in Patroni's group.
     for (const f of this.pidFiles) killPostmaster(f);
     for (const g of this.groups) killGroup(g);
+    if (process.env.REAL_SERVER_KEEP) return console.log(`kept for inspection: ${[...this.dirs].join(' ')}`);
     for (const d of this.dirs) {
       try {
         fs.rmSync(d, { recursive: true, force: true });
@@ -75,6 +77,16 @@ export function alive(pid: number): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** Gone: no such process, or a zombie waiting for a parent that is not us to reap it. */
+export function gone(pid: number): boolean {
+  if (!alive(pid)) return true;
+  try {
+    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').startsWith('Z');
+  } catch {
+    return true;
   }
 }
 
@@ -158,6 +170,10 @@ export interface Member {
   readonly configFile: string;
   readonly log: string;
   proc?: ChildProcess;
+  /** Resolves with the exit code when the member's Patroni process (runuser) exits. */
+  exit?: Promise<number | null>;
+  /** Set when the member's Patroni process (runuser) has exited. */
+  exitCode?: number | null;
   /** psql as the superuser over the member's unix socket (peer, the rendered `local all all peer`). */
   psql(sql: string, db?: string): string;
   /** GET on the member's Patroni REST API. */
@@ -273,11 +289,29 @@ export async function memberConfig(name: string, etcd: Etcd, shared: SharedFiles
   return { member, config: cfg };
 }
 
+/** Polls `check` until true; fails at once if one of `members`' Patroni has exited, or after `timeoutMs`. */
+export async function pollWhileRunning(members: Member[], what: string, check: () => Promise<boolean>, timeoutMs: number, intervalMs: number): Promise<number> {
+  const t0 = Date.now();
+  for (;;) {
+    const dead = members.find((m) => m.exitCode !== undefined);
+    if (dead) throw new Error(`${dead.name}'s Patroni exited (code ${dead.exitCode}) while waiting for ${what}`);
+    try {
+      if (await check()) return (Date.now() - t0) / 1000;
+    } catch {
+      // not yet
+    }
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
+    await sleep(intervalMs);
+  }
+}
+
 /** Patroni's environment: the credentials Secret (ExternalSecrets) and the rendered container env, with test values. */
 export function patroniEnv(member: Member, subs: Substitutions): Record<string, string> {
   subs.add('passwords: PATRONI_SUPERUSER_PASSWORD / PATRONI_REPLICATION_PASSWORD / PATRONI_REWIND_PASSWORD and the init passwords are test values in the environment (the cluster gets them from ExternalSecrets)');
   subs.add('PGHOST (rendered container env /var/run/postgresql): the member\'s temp socket directory');
+  subs.add(`PATH: ${PG_BIN} first (Debian keeps the PostgreSQL server binaries off PATH; the image has them on PATH; postgresql.bin_dir left unset as rendered)`);
   return {
+    PATH: `${PG_BIN}:/usr/local/bin:/usr/bin:/bin`,
     PATRONI_SUPERUSER_PASSWORD: 'superuser-test-pw',
     PATRONI_REPLICATION_PASSWORD: 'replication-test-pw',
     PATRONI_REWIND_PASSWORD: TEST_PASSWORDS.REWIND_PASSWORD,
@@ -288,6 +322,13 @@ export function patroniEnv(member: Member, subs: Substitutions): Record<string, 
 
 export function startPatroni(member: Member, env: Record<string, string>, cleanup: Cleanup): void {
   member.proc = spawnAsPostgres('patroni', [member.configFile], { env, log: member.log });
+  const proc = member.proc;
+  member.exit = new Promise((r) =>
+    proc.on('exit', (code) => {
+      member.exitCode = code;
+      r(code);
+    }),
+  );
   if (member.proc.pid) cleanup.groups.add(member.proc.pid);
 }
 

@@ -156,6 +156,9 @@ export function patroniConfig(input: PostgresFileInput): Record<string, unknown>
     postgresql: {
       listen: `0.0.0.0:${names.services.postgres.port}`,
       data_dir: PG_PATHS.data,
+      // Patroni's own superuser/rewind connections go over the socket: pg_hba admits the superuser only there.
+      use_unix_socket: true,
+      use_unix_socket_repl: false,
       pgpass: '/tmp/pgpass',
       authentication: {
         superuser: { username: PG_ROLES.superuser },
