@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 # Debian packages the tiers use: shellcheck for the scripts; tier 4 runs real servers configured from dist/.
 APT_PACKAGES=(
-  shellcheck openssl
+  shellcheck openssl prometheus prometheus-alertmanager redis-server redis-tools
   postgresql-15 postgresql-15-postgis-3 postgresql-15-cron postgresql-contrib pgbouncer pgbackrest patroni etcd-server etcd-client
 )
 

@@ -2,6 +2,7 @@ import { EnvironmentConfig, platformNames } from '@optibid/constructs-lib';
 import { AppChart } from './charts/app-chart';
 import { ClusterChart } from './charts/cluster-chart';
 import { DataChart } from './charts/data-chart';
+import { MonitoringChart } from './charts/monitoring-chart';
 import { NamespacesChart } from './charts/namespaces-chart';
 import { newK8sApp, renderChartFiles } from './render-files';
 
@@ -13,6 +14,6 @@ export function renderEnvironmentManifests(config: EnvironmentConfig): Map<strin
   const app = newK8sApp();
   const names = platformNames(config);
   const props = { config, names };
-  const charts = [new ClusterChart(app, 'cluster', props), new NamespacesChart(app, 'namespaces', props), new AppChart(app, 'app', props), new DataChart(app, 'data', props)];
+  const charts = [new ClusterChart(app, 'cluster', props), new NamespacesChart(app, 'namespaces', props), new AppChart(app, 'app', props), new DataChart(app, 'data', props), new MonitoringChart(app, 'monitoring', props)];
   return renderChartFiles(charts);
 }

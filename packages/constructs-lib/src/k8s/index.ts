@@ -29,3 +29,5 @@ export * from './monitoring/grafana';
 export * from './monitoring/jaeger';
 export * from './monitoring/kube-state-metrics';
 export * from './monitoring/node-agents';
+export * from './monitoring/rules';
+export * from './monitoring/dashboards';

@@ -5,7 +5,6 @@ import { tcpPorts } from '../network-peers';
 import { containerResources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-security';
 import { MONITORING_CONTAINER_RESOURCES } from './resources';
 import { component, intOrStr, MonitoringProps, podsOf } from './common';
-import { scrapeAnnotations } from './scrape';
 
 const TELEMETRY_PORT = 8081;
 const LISTED = ['configmaps', 'nodes', 'pods', 'services', 'serviceaccounts', 'resourcequotas', 'replicationcontrollers', 'limitranges', 'persistentvolumeclaims', 'persistentvolumes', 'namespaces', 'endpoints'];
@@ -50,7 +49,7 @@ export class KubeStateMetrics extends Construct {
         selector: { matchLabels: c.selector },
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: intOrStr(0), maxSurge: intOrStr(1) } },
         template: {
-          metadata: { labels: c.labels, annotations: scrapeAnnotations(svc.port) },
+          metadata: { labels: c.labels },
           spec: {
             serviceAccountName: svc.name,
             automountServiceAccountToken: true,

@@ -51,6 +51,7 @@ export function prometheusConfig({ config, names }: { config: EnvironmentConfig;
         kubernetes_sd_configs: [{ role: 'pod' }],
         relabel_configs: [
           { source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_scrape'], action: 'keep', regex: 'true' },
+          { source_labels: ['__meta_kubernetes_pod_label_app_kubernetes_io_name'], action: 'drop', regex: names.services.kubeStateMetrics.name },
           { source_labels: ['__meta_kubernetes_pod_phase'], action: 'drop', regex: 'Pending|Succeeded|Failed' },
           { source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_path'], action: 'replace', target_label: '__metrics_path__', regex: '(.+)' },
           {
@@ -65,6 +66,17 @@ export function prometheusConfig({ config, names }: { config: EnvironmentConfig;
           { source_labels: ['__meta_kubernetes_pod_name'], target_label: 'pod' },
           { source_labels: ['__meta_kubernetes_pod_node_name'], target_label: 'node' },
           { source_labels: ['__meta_kubernetes_pod_label_role'], target_label: 'role' },
+        ],
+      },
+      // kube-state-metrics reports other objects' namespace/pod: keep its labels instead of the scrape target's.
+      {
+        job_name: 'kube-state-metrics',
+        honor_labels: true,
+        kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: [names.namespaces.monitoring] } }],
+        relabel_configs: [
+          { source_labels: ['__meta_kubernetes_pod_label_app_kubernetes_io_name'], action: 'keep', regex: names.services.kubeStateMetrics.name },
+          { source_labels: ['__meta_kubernetes_pod_container_port_name'], action: 'keep', regex: 'http-metrics' },
+          { target_label: 'job', replacement: names.services.kubeStateMetrics.name },
         ],
       },
       nodeJob('kubelet', '/metrics'),

@@ -126,7 +126,7 @@ for n in $NODES; do
   fi
 done
 for n in $NODES; do
-  if ! cli "$n" cluster info | grep -q '^cluster_known_nodes:1'; then
+  if ! cli "$n" cluster info | grep -q '^cluster_known_nodes:1[^0-9]'; then
     echo "$n already knows other nodes but not all slots are assigned: not touching a partly formed cluster (see docs/runbooks/redis.md)" >&2
     exit 1
   fi
@@ -164,12 +164,15 @@ plan=$(printf '%s' "$lines" | awk -v reps="$REPLICAS" '
         used[zone[i]] = 1; taken[i] = 1; np++; prim[np] = i
       }
     }
+    # Ties go to the primary whose own zone still has the most replicas to place (those can never serve it).
+    for (i = 1; i <= count; i++) if (!taken[i]) left[zone[i]]++
     for (i = 1; i <= count; i++) {
       if (taken[i]) continue
+      left[zone[i]]--
       best = 0
       for (p = 1; p <= np; p++) {
         if (zone[prim[p]] == zone[i] && zone[i] != "unknown") continue
-        if (best == 0 || load[p] < load[best]) best = p
+        if (best == 0 || load[p] < load[best] || (load[p] == load[best] && left[zone[prim[p]]] > left[zone[prim[best]]])) best = p
       }
       if (best == 0) { for (p = 1; p <= np; p++) if (best == 0 || load[p] < load[best]) best = p }
       load[best]++
