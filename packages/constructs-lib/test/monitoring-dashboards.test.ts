@@ -132,7 +132,7 @@ describe('Grafana dashboards', () => {
   });
 
   test('every recording rule a dashboard reads is defined by the platform rules', () => {
-    const ruleCtx = { runbookBase: 'https://example.invalid/runbooks', namespaces: CTX.namespaces, availabilitySlo: CTX.availabilitySlo, latency: { sliSeconds: CTX.latencySliSeconds, pageSeconds: 0.5 } };
+    const ruleCtx = { runbookBase: 'https://example.invalid/runbooks', namespaces: CTX.namespaces, availabilitySlo: CTX.availabilitySlo, latency: { sliSeconds: CTX.latencySliSeconds, pageSeconds: 0.5 }, alertmanagerReplicas: 3 };
     const records = new Set(platformRuleGroups(ruleCtx).flatMap((g) => g.rules.filter((r) => !isAlert(r)).map((r) => (r as { record: string }).record)));
     const used = new Set(entries.flatMap(([, d]) => exprs(d).flatMap((e) => e.match(/\b[a-z_]+:[a-z0-9_]+:[a-z0-9_]+\b/g) ?? [])));
     expect(used.size).toBeGreaterThan(0);

@@ -16,6 +16,7 @@ const ctx: RuleContext = {
   namespaces: { app: 'optibid', data: 'optibid-data', monitoring: 'monitoring' },
   availabilitySlo: 0.999,
   latency: { sliSeconds: 0.2, pageSeconds: 2 },
+  alertmanagerReplicas: 3,
 };
 const groups = platformRuleGroups(ctx);
 const alerts = groups.flatMap((g) => g.rules.filter(isAlert));
@@ -118,6 +119,9 @@ describe('platform alerting rules', () => {
     expect(alert('CertificateExpiringSoon').expr).toContain('< 14 * 86400');
     expect(alert('CertificateExpiryImminent').expr).toContain('< 3 * 86400');
     expect(alert('AlertmanagerClusterDegraded').expr).toBe('min(alertmanager_cluster_members{job="alertmanager"}) < 3');
+    // The threshold follows the environment's replica count (a single-replica dev Alertmanager is not degraded).
+    const single = platformRuleGroups({ ...ctx, alertmanagerReplicas: 1 }).flatMap((g) => g.rules.filter(isAlert));
+    expect(single.find((a) => a.alert === 'AlertmanagerClusterDegraded')!.expr).toBe('min(alertmanager_cluster_members{job="alertmanager"}) < 1');
     expect(alert('Watchdog').expr).toBe('vector(1)');
   });
 

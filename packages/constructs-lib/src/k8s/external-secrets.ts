@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import type { PlatformSecretKey } from '../naming/naming';
+import type { PlatformNames, PlatformSecretKey } from '../naming/naming';
 
 /** One key of a Kubernetes Secret, read from a property of a Secrets Manager secret. */
 export interface SecretKeyRef {
@@ -16,11 +16,15 @@ export interface PlatformExternalSecretProps {
   readonly name: string;
   readonly namespace: string;
   readonly labels: Record<string, string>;
-  /** ClusterSecretStore name (naming module). */
-  readonly store: string;
-  /** Secret names per platform key (naming module `secrets[key].name`). */
-  readonly secretNames: Readonly<Record<PlatformSecretKey, { readonly name: string }>>;
+  /** The naming module's names: the ClusterSecretStore and the Secrets Manager secret names. */
+  readonly names: Pick<PlatformNames, 'externalSecrets' | 'secrets'>;
   readonly keys: readonly SecretKeyRef[];
+  /**
+   * Files or values rendered in the cluster from the keys (External Secrets template, `{{ .<key> }}` placeholders);
+   * the Secret then holds these instead of the raw keys.
+   * @default none (the Secret holds the keys)
+   */
+  readonly template?: Readonly<Record<string, string>>;
   /**
    * How often External Secrets re-reads Secrets Manager (a rotated value reaches the pods within this time).
    * @default '1h'
@@ -41,11 +45,16 @@ export class PlatformExternalSecret extends Construct {
       metadata: { name: props.name, namespace: props.namespace, labels: props.labels },
       spec: {
         refreshInterval: props.refreshInterval ?? '1h',
-        secretStoreRef: { kind: 'ClusterSecretStore', name: props.store },
-        target: { name: props.name, creationPolicy: 'Owner', deletionPolicy: 'Retain' },
+        secretStoreRef: { kind: 'ClusterSecretStore', name: props.names.externalSecrets.clusterSecretStore },
+        target: {
+          name: props.name,
+          creationPolicy: 'Owner',
+          deletionPolicy: 'Retain',
+          ...(props.template ? { template: { engineVersion: 'v2', data: props.template } } : {}),
+        },
         data: props.keys.map((k) => ({
           secretKey: k.key,
-          remoteRef: { key: props.secretNames[k.from].name, property: k.property },
+          remoteRef: { key: props.names.secrets[k.from].name, property: k.property },
         })),
       },
     });

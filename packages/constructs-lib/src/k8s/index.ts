@@ -31,3 +31,4 @@ export * from './monitoring/kube-state-metrics';
 export * from './monitoring/node-agents';
 export * from './monitoring/rules';
 export * from './monitoring/dashboards';
+export * from './values';

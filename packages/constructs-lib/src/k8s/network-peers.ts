@@ -9,8 +9,6 @@ export interface PeerRule {
   /** The service whose pods are the peer; all pods of the namespace when omitted. */
   readonly service?: string;
   readonly ports: readonly number[];
-  /** Why this path exists (rendered as a comment-free annotation would be noise; kept for reviewers in code). */
-  readonly reason?: string;
 }
 
 /** An address range outside the cluster (e.g. the internet on 443), with ranges carved out. */

@@ -68,8 +68,7 @@ export class AppChart extends Chart {
       name: 'backend-secrets',
       namespace: ns,
       labels: secretLabels,
-      store: names.externalSecrets.clusterSecretStore,
-      secretNames: names.secrets,
+      names,
       keys: [
         { key: 'SECRET_KEY', from: 'app/secret-key', property: 'value' },
         { key: 'JWT_SECRET_KEY', from: 'app/jwt-secret-key', property: 'value' },

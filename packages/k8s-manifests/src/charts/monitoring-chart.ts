@@ -29,7 +29,7 @@ export class MonitoringChart extends Chart {
     const namespaces = { app: names.namespaces.app, data: names.namespaces.data, monitoring: names.namespaces.monitoring };
     const common = { config, names, priorityClassName: PRIORITY_CLASSES.platform.name };
     const slo = config.monitoring.slo;
-    const ruleFiles = renderRuleFiles(platformRuleGroups({ runbookBase: RUNBOOK_BASE, namespaces, availabilitySlo: slo.availability, latency: { sliSeconds: slo.latencySeconds, pageSeconds: slo.latencyPageSeconds } }));
+    const ruleFiles = renderRuleFiles(platformRuleGroups({ runbookBase: RUNBOOK_BASE, namespaces, availabilitySlo: slo.availability, latency: { sliSeconds: slo.latencySeconds, pageSeconds: slo.latencyPageSeconds }, alertmanagerReplicas: config.monitoring.alertmanager.replicas }));
     new Prometheus(this, 'Prometheus', { ...common, ruleFiles });
     new Alertmanager(this, 'Alertmanager', common);
     new Grafana(this, 'Grafana', { ...common, dashboards: dashboardFiles({ namespaces, availabilitySlo: slo.availability, latencySliSeconds: slo.latencySeconds }) });

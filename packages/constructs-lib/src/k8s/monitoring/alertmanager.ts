@@ -1,9 +1,9 @@
-import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { IMAGES, imageRef } from '../../versions/images';
 import { tcpPorts } from '../network-peers';
+import { PlatformExternalSecret } from '../external-secrets';
 import { containerResources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-security';
 import { ALERTMANAGER_SECRET_DIR, alertmanagerConfig } from './alertmanager-config';
 import { MONITORING_CONTAINER_RESOURCES } from './resources';
@@ -26,19 +26,15 @@ export class Alertmanager extends Construct {
     const uid = IMAGES.alertmanager.uid;
 
     new k8s.KubeConfigMap(this, 'Config', { metadata: c.meta('alertmanager-config'), data: { 'alertmanager.yml': stringify(alertmanagerConfig(props), { lineWidth: 0 }) } });
-    new ApiObject(this, 'Notifiers', {
-      apiVersion: 'external-secrets.io/v1',
-      kind: 'ExternalSecret',
-      metadata: c.meta('alertmanager-notifiers'),
-      spec: {
-        refreshInterval: '1h',
-        secretStoreRef: { kind: 'ClusterSecretStore', name: names.externalSecrets.clusterSecretStore },
-        target: { name: 'alertmanager-notifiers', creationPolicy: 'Owner' },
-        data: [
-          { secretKey: 'slack-webhook-url', remoteRef: { key: names.secrets.slack.name, property: 'webhook_url' } },
-          { secretKey: 'smtp-password', remoteRef: { key: names.secrets.smtp.name, property: 'password' } },
-        ],
-      },
+    new PlatformExternalSecret(this, 'Notifiers', {
+      name: 'alertmanager-notifiers',
+      namespace: ns,
+      labels: c.labels,
+      names,
+      keys: [
+        { key: 'slack-webhook-url', from: 'slack', property: 'webhook_url' },
+        { key: 'smtp-password', from: 'smtp', property: 'password' },
+      ],
     });
     new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: c.meta(), automountServiceAccountToken: false });
     const peers = Array.from({ length: replicas }, (_, i) => `--cluster.peer=${svc.name}-${i}.${ALERTMANAGER_HEADLESS}.${ns}.svc:${svc.busPort}`);

@@ -1,4 +1,3 @@
-import { k8s } from 'cdk8s-plus-28';
 import type { EnvironmentConfig } from '../../config/schema';
 import type { PlatformNames } from '../../naming/naming';
 import { AppLabels, recommendedLabels, selectorLabels } from '../labels';
@@ -22,8 +21,7 @@ export function component(p: MonitoringProps, name: string, componentName: strin
   };
 }
 
-export const intOrStr = (v: number | string) => (typeof v === 'number' ? k8s.IntOrString.fromNumber(v) : k8s.IntOrString.fromString(v));
-export const quantity = (v: string) => k8s.Quantity.fromString(v);
+export { intOrStr, quantity } from '../values';
 
 /** A namespace selector by name. */
 export const inNamespace = (ns: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } });

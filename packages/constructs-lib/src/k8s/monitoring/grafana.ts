@@ -46,8 +46,7 @@ export class Grafana extends Construct {
       name: 'grafana-admin',
       namespace: ns,
       labels: c.labels,
-      store: names.externalSecrets.clusterSecretStore,
-      secretNames: names.secrets,
+      names,
       keys: [
         { key: 'GF_SECURITY_ADMIN_USER', from: 'grafana/admin', property: 'username' },
         { key: 'GF_SECURITY_ADMIN_PASSWORD', from: 'grafana/admin', property: 'password' },

@@ -1,8 +1,8 @@
-import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { IMAGES, imageRef } from '../../versions/images';
 import { tcpPorts } from '../network-peers';
+import { PlatformExternalSecret } from '../external-secrets';
 import { containerResources } from '../pod-security';
 import { MONITORING_CONTAINER_RESOURCES } from './resources';
 import { component, intOrStr, MonitoringProps } from './common';
@@ -136,19 +136,15 @@ export class FluentBit extends Construct {
     storage.total_limit_size ${log.bufferSizeGiB}G
 `;
     new k8s.KubeConfigMap(this, 'Config', { metadata: c.meta('fluent-bit-config'), data: { 'fluent-bit.conf': conf } });
-    new ApiObject(this, 'Credentials', {
-      apiVersion: 'external-secrets.io/v1',
-      kind: 'ExternalSecret',
-      metadata: c.meta('fluent-bit-output'),
-      spec: {
-        refreshInterval: '1h',
-        secretStoreRef: { kind: 'ClusterSecretStore', name: names.externalSecrets.clusterSecretStore },
-        target: { name: 'fluent-bit-output', creationPolicy: 'Owner' },
-        data: [
-          { secretKey: 'LOG_USERNAME', remoteRef: { key: names.secrets.logging.name, property: 'username' } },
-          { secretKey: 'LOG_PASSWORD', remoteRef: { key: names.secrets.logging.name, property: 'password' } },
-        ],
-      },
+    new PlatformExternalSecret(this, 'Credentials', {
+      name: 'fluent-bit-output',
+      namespace: ns,
+      labels: c.labels,
+      names,
+      keys: [
+        { key: 'LOG_USERNAME', from: 'logging', property: 'username' },
+        { key: 'LOG_PASSWORD', from: 'logging', property: 'password' },
+      ],
     });
     new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: c.meta(), automountServiceAccountToken: true });
     new k8s.KubeClusterRole(this, 'ClusterRole', {

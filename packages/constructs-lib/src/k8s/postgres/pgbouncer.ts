@@ -1,5 +1,5 @@
-import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
+import { intOrStr, quantity } from '../values';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../../config/schema';
 import type { PlatformNames } from '../../naming/naming';
@@ -9,6 +9,7 @@ import { recommendedLabels, selectorLabels } from '../labels';
 import { tcpPorts } from '../network-peers';
 import { containerResources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-security';
 import { NamespaceCa } from './cluster-ca';
+import { PlatformExternalSecret } from '../external-secrets';
 import { scrapeAnnotations } from '../monitoring/scrape';
 import { DATA_CONTAINER_RESOURCES } from './resources';
 import { PGBOUNCER_EXPORTER_PORT, pgbouncerIni, PG_ROLES } from './postgres-files';
@@ -22,7 +23,6 @@ export interface PgBouncerProps {
   readonly postgresName: string;
 }
 
-const intOrStr = (v: number | string) => (typeof v === 'number' ? k8s.IntOrString.fromNumber(v) : k8s.IntOrString.fromString(v));
 
 /**
  * PgBouncer in transaction mode in front of the primary: `pooler.replicas` pods spread over zones, auth_query for
@@ -45,24 +45,17 @@ export class PgBouncer extends Construct {
 
     new k8s.KubeConfigMap(this, 'Config', { metadata: meta('pgbouncer-config'), data: { 'pgbouncer.ini': ini } });
     // userlist.txt holds only the auth_query user; ESO renders it from Secrets Manager (never in git or dist/).
-    new ApiObject(this, 'AuthFile', {
-      apiVersion: 'external-secrets.io/v1',
-      kind: 'ExternalSecret',
-      metadata: meta('pgbouncer-auth'),
-      spec: {
-        refreshInterval: '1h',
-        secretStoreRef: { kind: 'ClusterSecretStore', name: names.externalSecrets.clusterSecretStore },
-        target: {
-          name: 'pgbouncer-auth',
-          creationPolicy: 'Owner',
-          // The auth_query user, and the exporter's user for the admin console (auth_query does not serve it).
-          template: { engineVersion: 'v2', data: { 'userlist.txt': `"${PG_ROLES.pooler}" "{{ .password }}"\n"${PG_ROLES.monitoring}" "{{ .monitoring }}"\n`, MONITORING_PASSWORD: '{{ .monitoring }}' } },
-        },
-        data: [
-          { secretKey: 'password', remoteRef: { key: names.secrets['postgres/pooler'].name, property: 'password' } },
-          { secretKey: 'monitoring', remoteRef: { key: names.secrets['postgres/monitoring'].name, property: 'password' } },
-        ],
-      },
+    new PlatformExternalSecret(this, 'AuthFile', {
+      name: 'pgbouncer-auth',
+      namespace: ns,
+      labels,
+      names,
+      keys: [
+        { key: 'password', from: 'postgres/pooler', property: 'password' },
+        { key: 'monitoring', from: 'postgres/monitoring', property: 'password' },
+      ],
+      // The auth_query user, and the exporter's user for the admin console (auth_query does not serve it).
+      template: { 'userlist.txt': `"${PG_ROLES.pooler}" "{{ .password }}"\n"${PG_ROLES.monitoring}" "{{ .monitoring }}"\n`, MONITORING_PASSWORD: '{{ .monitoring }}' },
     });
     const tlsSecret = props.ca.certificate('Tls', {
       name: 'pgbouncer-tls',
@@ -71,8 +64,7 @@ export class PgBouncer extends Construct {
     });
 
     new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: meta(svc.name), automountServiceAccountToken: false });
-    const q = (v: string) => k8s.Quantity.fromString(v);
-    new k8s.KubeDeployment(this, 'Deployment', {
+        new k8s.KubeDeployment(this, 'Deployment', {
       metadata: meta(svc.name),
       spec: {
         replicas: p.replicas,
@@ -129,7 +121,7 @@ export class PgBouncer extends Construct {
               { name: 'config', configMap: { name: 'pgbouncer-config' } },
               { name: 'auth', secret: { secretName: 'pgbouncer-auth', defaultMode: 0o440, items: [{ key: 'userlist.txt', path: 'userlist.txt' }] } },
               { name: 'tls', secret: { secretName: tlsSecret, defaultMode: 0o440 } },
-              { name: 'tmp', emptyDir: { sizeLimit: q('64Mi') } },
+              { name: 'tmp', emptyDir: { sizeLimit: quantity('64Mi') } },
             ],
           },
         },

@@ -1,4 +1,5 @@
 import { k8s } from 'cdk8s-plus-28';
+import { intOrStr, quantity } from '../values';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import type { EnvironmentConfig } from '../../config/schema';
@@ -35,8 +36,6 @@ export interface PostgresClusterProps {
   readonly clients: { readonly pooler: string; readonly backupJobs: string };
 }
 
-const q = (v: string) => k8s.Quantity.fromString(v);
-const intOrStr = (v: number | string) => (typeof v === 'number' ? k8s.IntOrString.fromNumber(v) : k8s.IntOrString.fromString(v));
 
 /** Names of the objects of the cluster, for the other constructs of the data tier. */
 export const POSTGRES_OBJECTS = {
@@ -88,8 +87,7 @@ export class PostgresCluster extends Construct {
       name: POSTGRES_OBJECTS.credentials,
       namespace: ns,
       labels,
-      store: names.externalSecrets.clusterSecretStore,
-      secretNames: names.secrets,
+      names,
       keys: [
         pw('PATRONI_SUPERUSER_PASSWORD', 'postgres/superuser'),
         pw('PATRONI_REPLICATION_PASSWORD', 'postgres/replication'),
@@ -239,8 +237,8 @@ export class PostgresCluster extends Construct {
               },
             ],
             volumes: [
-              { name: 'run', emptyDir: { sizeLimit: q('16Mi') } },
-              { name: 'tmp', emptyDir: { sizeLimit: q('1Gi') } },
+              { name: 'run', emptyDir: { sizeLimit: quantity('16Mi') } },
+              { name: 'tmp', emptyDir: { sizeLimit: quantity('1Gi') } },
               { name: 'patroni-config', configMap: { name: POSTGRES_OBJECTS.patroniConfig } },
               { name: 'init', configMap: { name: POSTGRES_OBJECTS.init, defaultMode: 0o555 } },
               { name: 'pgbackrest-config', configMap: { name: POSTGRES_OBJECTS.pgbackrest } },
@@ -257,7 +255,7 @@ export class PostgresCluster extends Construct {
             spec: {
               accessModes: ['ReadWriteOnce'],
               storageClassName: names.storage.storageClass,
-              resources: { requests: { storage: q(`${db.volumeSizeGiB}Gi`) } },
+              resources: { requests: { storage: quantity(`${db.volumeSizeGiB}Gi`) } },
             },
           },
         ],

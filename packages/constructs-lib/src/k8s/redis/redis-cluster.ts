@@ -1,11 +1,12 @@
-import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
+import { intOrStr, quantity } from '../values';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../../config/schema';
 import type { PlatformNames } from '../../naming/naming';
 import { IMAGES, imageRef } from '../../versions/images';
 import { AppLabels, recommendedLabels, selectorLabels } from '../labels';
 import { tcpPorts } from '../network-peers';
+import { PlatformExternalSecret } from '../external-secrets';
 import { containerResources, POD_IDENTITY_AGENT, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-security';
 import { scrapeAnnotations } from '../monitoring/scrape';
 import { aclTemplate, bootstrapScript, REDIS_HEADLESS, REDIS_PATHS, REDIS_USERS, redisConf, redisPodCount, snapshotScript, startScript, zoneTable } from './redis-files';
@@ -25,8 +26,6 @@ export const REDIS_CONTAINER_RESOURCES = {
 export const REDIS_BOOTSTRAP_NAME = 'redis-bootstrap';
 export const REDIS_BACKUP_NAME = 'redis-backup';
 
-const intOrStr = (v: number | string) => (typeof v === 'number' ? k8s.IntOrString.fromNumber(v) : k8s.IntOrString.fromString(v));
-const q = (v: string) => k8s.Quantity.fromString(v);
 
 /**
  * Redis 7 in cluster mode: one StatefulSet of primaries x (1 + replicas) pods spread over zones, announced by
@@ -58,29 +57,18 @@ export class RedisCluster extends Construct {
       data: { 'redis.conf': redisConf(input), 'start.sh': startScript(input), 'bootstrap.sh': bootstrapScript(), 'snapshot.sh': snapshotScript(), 'zones.txt': zoneTable(config) },
     });
     // ACL users and the replication password, rendered in the cluster from Secrets Manager.
-    const ref = (secretKey: string, key: 'redis/default' | 'redis/app' | 'redis/exporter' | 'redis/replication') => ({ secretKey, remoteRef: { key: names.secrets[key].name, property: 'password' } });
-    new ApiObject(this, 'Auth', {
-      apiVersion: 'external-secrets.io/v1',
-      kind: 'ExternalSecret',
-      metadata: meta('redis-auth'),
-      spec: {
-        refreshInterval: '1h',
-        secretStoreRef: { kind: 'ClusterSecretStore', name: names.externalSecrets.clusterSecretStore },
-        target: {
-          name: 'redis-auth',
-          creationPolicy: 'Owner',
-          template: {
-            engineVersion: 'v2',
-            data: {
-              'users.acl': aclTemplate(),
-              'replication.conf': 'masterauth "{{ .replication }}"\n',
-              DEFAULT_PASSWORD: '{{ .default }}',
-              EXPORTER_PASSWORD: '{{ .exporter }}',
-              REPLICATION_PASSWORD: '{{ .replication }}',
-            },
-          },
-        },
-        data: [ref('default', 'redis/default'), ref('app', 'redis/app'), ref('exporter', 'redis/exporter'), ref('replication', 'redis/replication')],
+    new PlatformExternalSecret(this, 'Auth', {
+      name: 'redis-auth',
+      namespace: ns,
+      labels,
+      names,
+      keys: (['default', 'app', 'exporter', 'replication'] as const).map((user) => ({ key: user, from: `redis/${user}` as const, property: 'password' })),
+      template: {
+        'users.acl': aclTemplate(),
+        'replication.conf': 'masterauth "{{ .replication }}"\n',
+        DEFAULT_PASSWORD: '{{ .default }}',
+        EXPORTER_PASSWORD: '{{ .exporter }}',
+        REPLICATION_PASSWORD: '{{ .replication }}',
       },
     });
 
@@ -165,12 +153,12 @@ export class RedisCluster extends Construct {
             volumes: [
               { name: 'config', configMap: { name: 'redis-config' } },
               { name: 'acl', secret: { secretName: 'redis-auth', defaultMode: 0o440, items: [{ key: 'users.acl', path: 'users.acl' }, { key: 'replication.conf', path: 'replication.conf' }] } },
-              { name: 'tmp', emptyDir: { sizeLimit: q('64Mi') } },
+              { name: 'tmp', emptyDir: { sizeLimit: quantity('64Mi') } },
             ],
           },
         },
         volumeClaimTemplates: [
-          { metadata: { name: 'data', labels }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: names.storage.storageClass, resources: { requests: { storage: q(`${r.volumeSizeGiB}Gi`) } } } },
+          { metadata: { name: 'data', labels }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: names.storage.storageClass, resources: { requests: { storage: quantity(`${r.volumeSizeGiB}Gi`) } } } },
         ],
       },
     });
@@ -189,7 +177,7 @@ export class RedisCluster extends Construct {
       securityContext: restrictedContainerSecurityContext(uid),
       volumeMounts: [{ name: 'config', mountPath: REDIS_PATHS.config, readOnly: true }, { name: 'tmp', mountPath: '/tmp' }, ...mounts],
     });
-    const baseVolumes: k8s.Volume[] = [{ name: 'config', configMap: { name: 'redis-config' } }, { name: 'tmp', emptyDir: { sizeLimit: q('64Mi') } }];
+    const baseVolumes: k8s.Volume[] = [{ name: 'config', configMap: { name: 'redis-config' } }, { name: 'tmp', emptyDir: { sizeLimit: quantity('64Mi') } }];
     const podCommon = { automountServiceAccountToken: false, enableServiceLinks: false, restartPolicy: 'Never', securityContext: restrictedPodSecurityContext(uid) };
 
     new k8s.KubeJob(this, 'Bootstrap', {
@@ -251,7 +239,7 @@ export class RedisCluster extends Construct {
                     volumeMounts: [{ name: 'backup', mountPath: '/backup', readOnly: true }, { name: 'tmp', mountPath: '/tmp' }],
                   },
                 ],
-                volumes: [...baseVolumes, { name: 'backup', emptyDir: { sizeLimit: q(`${Math.ceil(r.volumeSizeGiB * r.primaries)}Gi`) } }],
+                volumes: [...baseVolumes, { name: 'backup', emptyDir: { sizeLimit: quantity(`${Math.ceil(r.volumeSizeGiB * r.primaries)}Gi`) } }],
               },
             },
           },

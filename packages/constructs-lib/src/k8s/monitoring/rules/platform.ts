@@ -36,7 +36,7 @@ export function certificateRules(ctx: RuleContext): RuleGroup[] {
 /** Prometheus and Alertmanager watching themselves, and the Watchdog (proves the alerting pipeline end to end). */
 export function metaMonitoringRules(ctx: RuleContext): RuleGroup[] {
   const m = (spec: Parameters<typeof alertRule>[2]) => alertRule(ctx, 'platform', spec);
-  const size = THRESHOLDS.alertmanagerClusterSize;
+  const size = ctx.alertmanagerReplicas;
   return [
     {
       name: 'meta-monitoring',

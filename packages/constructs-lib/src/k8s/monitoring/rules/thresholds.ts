@@ -21,8 +21,6 @@ export const THRESHOLDS = {
   certDays: 14,
   /** Certificate expiry: page below this many days. */
   certCriticalDays: 3,
-  /** Alertmanager cluster size of production (gossip members every replica should see). */
-  alertmanagerClusterSize: 3,
 } as const;
 
 /** Multi-window multi-burn-rate alerts (Google SRE workbook, chapter 5, table 5-8): factor x the error budget. */

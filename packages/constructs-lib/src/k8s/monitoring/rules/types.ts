@@ -42,6 +42,8 @@ export interface RuleContext {
   readonly availabilitySlo: number;
   /** Latency SLI threshold (seconds) and the paging threshold for p95. */
   readonly latency: { readonly sliSeconds: number; readonly pageSeconds: number };
+  /** Alertmanager replicas of the environment: the cluster is degraded when a member sees fewer peers. */
+  readonly alertmanagerReplicas: number;
 }
 
 export function isAlert(r: AlertRule | RecordingRule): r is AlertRule {
