@@ -32,3 +32,4 @@ export * from './monitoring/node-agents';
 export * from './monitoring/rules';
 export * from './monitoring/dashboards';
 export * from './values';
+export * from './config-checksum';

@@ -10,6 +10,7 @@ import { MONITORING_CONTAINER_RESOURCES } from './resources';
 import { component, intOrStr, MonitoringProps, podsOf, quantity } from './common';
 import { ALERTMANAGER_HEADLESS } from './prometheus-config';
 import { scrapeAnnotations } from './scrape';
+import { configChecksum } from '../config-checksum';
 
 /**
  * Alertmanager: `monitoring.alertmanager.replicas` clustered pods (gossip on the bus port de-duplicates
@@ -25,7 +26,8 @@ export class Alertmanager extends Construct {
     const c = component(props, svc.name, 'monitoring', IMAGES.alertmanager.tag, ns);
     const uid = IMAGES.alertmanager.uid;
 
-    new k8s.KubeConfigMap(this, 'Config', { metadata: c.meta('alertmanager-config'), data: { 'alertmanager.yml': stringify(alertmanagerConfig(props), { lineWidth: 0 }) } });
+    const configData = { 'alertmanager.yml': stringify(alertmanagerConfig(props), { lineWidth: 0 }) };
+    new k8s.KubeConfigMap(this, 'Config', { metadata: c.meta('alertmanager-config'), data: configData });
     new PlatformExternalSecret(this, 'Notifiers', {
       name: 'alertmanager-notifiers',
       namespace: ns,
@@ -47,7 +49,7 @@ export class Alertmanager extends Construct {
         selector: { matchLabels: c.selector },
         podManagementPolicy: 'Parallel',
         template: {
-          metadata: { labels: c.labels, annotations: scrapeAnnotations(svc.port) },
+          metadata: { labels: c.labels, annotations: { ...scrapeAnnotations(svc.port), ...configChecksum(configData) } },
           spec: {
             serviceAccountName: svc.name,
             automountServiceAccountToken: false,

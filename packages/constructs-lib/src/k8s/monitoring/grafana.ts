@@ -8,6 +8,7 @@ import { containerResources, restrictedContainerSecurityContext, restrictedPodSe
 import { MONITORING_CONTAINER_RESOURCES } from './resources';
 import { component, intOrStr, MonitoringProps, podsOf, quantity } from './common';
 import { scrapeAnnotations } from './scrape';
+import { configChecksum } from '../config-checksum';
 
 export interface GrafanaProps extends MonitoringProps {
   /** Dashboard files (`<uid>.json` -> JSON). */
@@ -37,10 +38,8 @@ export class Grafana extends Construct {
       ],
     };
     const providers = { apiVersion: 1, providers: [{ name: 'optibid', folder: 'OptiBid', type: 'file', disableDeletion: true, allowUiUpdates: false, options: { path: '/var/lib/grafana-dashboards' } }] };
-    new k8s.KubeConfigMap(this, 'Provisioning', {
-      metadata: c.meta('grafana-provisioning'),
-      data: { 'datasources.yaml': stringify(datasources, { lineWidth: 0 }), 'dashboards.yaml': stringify(providers, { lineWidth: 0 }) },
-    });
+    const provisioning = { 'datasources.yaml': stringify(datasources, { lineWidth: 0 }), 'dashboards.yaml': stringify(providers, { lineWidth: 0 }) };
+    new k8s.KubeConfigMap(this, 'Provisioning', { metadata: c.meta('grafana-provisioning'), data: provisioning });
     new k8s.KubeConfigMap(this, 'Dashboards', { metadata: c.meta('grafana-dashboards'), data: props.dashboards });
     new PlatformExternalSecret(this, 'Admin', {
       name: 'grafana-admin',
@@ -61,7 +60,7 @@ export class Grafana extends Construct {
         selector: { matchLabels: c.selector },
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: intOrStr(0), maxSurge: intOrStr(1) } },
         template: {
-          metadata: { labels: c.labels, annotations: scrapeAnnotations(svc.port) },
+          metadata: { labels: c.labels, annotations: { ...scrapeAnnotations(svc.port), ...configChecksum(provisioning, props.dashboards) } },
           spec: {
             serviceAccountName: svc.name,
             automountServiceAccountToken: false,

@@ -7,6 +7,7 @@ import { containerResources, restrictedContainerSecurityContext, restrictedPodSe
 import { MONITORING_CONTAINER_RESOURCES } from './resources';
 import { component, intOrStr, MonitoringProps, podsOf, quantity } from './common';
 import { scrapeAnnotations } from './scrape';
+import { configChecksum } from '../config-checksum';
 
 /** Jaeger's own metrics port (OpenTelemetry collector telemetry). */
 export const JAEGER_METRICS_PORT = 8888;
@@ -42,7 +43,8 @@ export class Jaeger extends Construct {
       processors: { batch: {} },
       exporters: { jaeger_storage_exporter: { trace_storage: 'main' } },
     };
-    new k8s.KubeConfigMap(this, 'Config', { metadata: c.meta('jaeger-config'), data: { 'jaeger.yaml': stringify(jaegerConfig, { lineWidth: 0 }) } });
+    const configData = { 'jaeger.yaml': stringify(jaegerConfig, { lineWidth: 0 }) };
+    new k8s.KubeConfigMap(this, 'Config', { metadata: c.meta('jaeger-config'), data: configData });
     new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: c.meta(), automountServiceAccountToken: false });
     const health = { httpGet: { path: '/status', port: intOrStr('health'), scheme: 'HTTP' }, periodSeconds: 10, failureThreshold: 3 };
     new k8s.KubeStatefulSet(this, 'StatefulSet', {
@@ -52,7 +54,7 @@ export class Jaeger extends Construct {
         replicas: 1,
         selector: { matchLabels: c.selector },
         template: {
-          metadata: { labels: c.labels, annotations: scrapeAnnotations(JAEGER_METRICS_PORT) },
+          metadata: { labels: c.labels, annotations: { ...scrapeAnnotations(JAEGER_METRICS_PORT), ...configChecksum(configData) } },
           spec: {
             serviceAccountName: 'jaeger',
             automountServiceAccountToken: false,

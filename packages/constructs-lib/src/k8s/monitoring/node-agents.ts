@@ -7,6 +7,7 @@ import { containerResources } from '../pod-security';
 import { MONITORING_CONTAINER_RESOURCES } from './resources';
 import { component, intOrStr, MonitoringProps } from './common';
 import { scrapeAnnotations } from './scrape';
+import { configChecksum } from '../config-checksum';
 
 /** Every node, including tainted ones, runs the agents. */
 const EVERYWHERE: k8s.Toleration[] = [{ operator: 'Exists' }];
@@ -163,7 +164,7 @@ export class FluentBit extends Construct {
         selector: { matchLabels: c.selector },
         updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: intOrStr('10%') } },
         template: {
-          metadata: { labels: c.labels, annotations: scrapeAnnotations(svc.port, '/api/v2/metrics/prometheus') },
+          metadata: { labels: c.labels, annotations: { ...scrapeAnnotations(svc.port, '/api/v2/metrics/prometheus'), ...configChecksum({ 'fluent-bit.conf': conf }) } },
           spec: {
             serviceAccountName: svc.name,
             automountServiceAccountToken: true,

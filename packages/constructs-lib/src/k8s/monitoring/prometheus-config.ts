@@ -6,10 +6,22 @@ export const PROMETHEUS_RULES_DIR = '/etc/prometheus/rules';
 export const ALERTMANAGER_HEADLESS = 'alertmanager-headless';
 const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
+/** prometheus.io/path and prometheus.io/port annotations of a pod or Service become the scrape path and port. */
+const annotatedPathAndPort = (on: 'pod' | 'service') => [
+  { source_labels: [`__meta_kubernetes_${on}_annotation_prometheus_io_path`], action: 'replace', target_label: '__metrics_path__', regex: '(.+)' },
+  {
+    source_labels: ['__address__', `__meta_kubernetes_${on}_annotation_prometheus_io_port`],
+    action: 'replace',
+    regex: '([^:]+)(?::\\d+)?;(\\d+)',
+    replacement: '$1:$2',
+    target_label: '__address__',
+  },
+];
+
 /**
- * prometheus.yml: Kubernetes service discovery (pods with annotation opt-in, nodes for kubelet and cAdvisor), the
- * Alertmanagers by their stable DNS names, and the rule files. `${POD_NAME}` in the external labels is expanded per
- * replica (--enable-feature=expand-external-labels), so the two replicas' series stay distinguishable.
+ * prometheus.yml: Kubernetes service discovery (pods and Services' endpoint slices with annotation opt-in, nodes for
+ * kubelet and cAdvisor), the Alertmanagers by their stable DNS names, and the rule files. `${POD_NAME}` in the
+ * external labels is expanded per replica (Prometheus 3 always expands them), so the replicas' series stay apart.
  */
 export function prometheusConfig({ config, names }: { config: EnvironmentConfig; names: PlatformNames }): Record<string, unknown> {
   const am = names.services.alertmanager;
@@ -53,19 +65,27 @@ export function prometheusConfig({ config, names }: { config: EnvironmentConfig;
           { source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_scrape'], action: 'keep', regex: 'true' },
           { source_labels: ['__meta_kubernetes_pod_label_app_kubernetes_io_name'], action: 'drop', regex: names.services.kubeStateMetrics.name },
           { source_labels: ['__meta_kubernetes_pod_phase'], action: 'drop', regex: 'Pending|Succeeded|Failed' },
-          { source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_path'], action: 'replace', target_label: '__metrics_path__', regex: '(.+)' },
-          {
-            source_labels: ['__address__', '__meta_kubernetes_pod_annotation_prometheus_io_port'],
-            action: 'replace',
-            regex: '([^:]+)(?::\\d+)?;(\\d+)',
-            replacement: '$1:$2',
-            target_label: '__address__',
-          },
+          ...annotatedPathAndPort('pod'),
           { source_labels: ['__meta_kubernetes_pod_label_app_kubernetes_io_name'], target_label: 'job' },
           { source_labels: ['__meta_kubernetes_namespace'], target_label: 'namespace' },
           { source_labels: ['__meta_kubernetes_pod_name'], target_label: 'pod' },
           { source_labels: ['__meta_kubernetes_pod_node_name'], target_label: 'node' },
           { source_labels: ['__meta_kubernetes_pod_label_role'], target_label: 'role' },
+        ],
+      },
+      // Services annotated prometheus.io/scrape (e.g. controllers installed by Helm that annotate their Service, not
+      // their pods). Pods that opt in themselves are dropped here: the kubernetes-pods job already scrapes them.
+      {
+        job_name: 'kubernetes-service-endpoints',
+        kubernetes_sd_configs: [{ role: 'endpointslice' }],
+        relabel_configs: [
+          { source_labels: ['__meta_kubernetes_service_annotation_prometheus_io_scrape'], action: 'keep', regex: 'true' },
+          { source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_scrape'], action: 'drop', regex: 'true' },
+          ...annotatedPathAndPort('service'),
+          { source_labels: ['__meta_kubernetes_service_name'], target_label: 'job' },
+          { source_labels: ['__meta_kubernetes_namespace'], target_label: 'namespace' },
+          { source_labels: ['__meta_kubernetes_pod_name'], target_label: 'pod' },
+          { source_labels: ['__meta_kubernetes_pod_node_name'], target_label: 'node' },
         ],
       },
       // kube-state-metrics reports other objects' namespace/pod: keep its labels instead of the scrape target's.

@@ -9,6 +9,7 @@ import { component, inNamespace, intOrStr, MonitoringProps, podsOf, quantity } f
 import { PROMETHEUS_RULES_DIR, prometheusConfig } from './prometheus-config';
 import { JAEGER_METRICS_PORT } from './jaeger';
 import { PGBOUNCER_EXPORTER_PORT, POSTGRES_EXPORTER_PORT } from '../postgres/postgres-files';
+import { configChecksum } from '../config-checksum';
 
 /** Metrics ports of the controllers CDK installs (their charts add the scrape annotations). */
 export const CONTROLLER_METRICS_PORTS = { certManager: 9402, nginxIngress: 9113, externalSecrets: 8080 } as const;
@@ -32,7 +33,8 @@ export class Prometheus extends Construct {
     const c = component(props, svc.name, 'monitoring', IMAGES.prometheus.tag, ns);
     const uid = IMAGES.prometheus.uid;
 
-    new k8s.KubeConfigMap(this, 'Config', { metadata: c.meta('prometheus-config'), data: { 'prometheus.yml': stringify(prometheusConfig(props), { lineWidth: 0 }) } });
+    const configData = { 'prometheus.yml': stringify(prometheusConfig(props), { lineWidth: 0 }) };
+    new k8s.KubeConfigMap(this, 'Config', { metadata: c.meta('prometheus-config'), data: configData });
     new k8s.KubeConfigMap(this, 'Rules', { metadata: c.meta('prometheus-rules'), data: props.ruleFiles });
 
     new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: c.meta(), automountServiceAccountToken: true });
@@ -60,7 +62,7 @@ export class Prometheus extends Construct {
         selector: { matchLabels: c.selector },
         podManagementPolicy: 'Parallel',
         template: {
-          metadata: { labels: c.labels, annotations: scrapeAnnotations(svc.port) },
+          metadata: { labels: c.labels, annotations: { ...scrapeAnnotations(svc.port), ...configChecksum(configData, props.ruleFiles) } },
           spec: {
             serviceAccountName: svc.name,
             automountServiceAccountToken: true,
@@ -79,7 +81,6 @@ export class Prometheus extends Construct {
                   '--storage.tsdb.path=/prometheus',
                   `--storage.tsdb.retention.time=${p.retentionDays}d`,
                   `--storage.tsdb.retention.size=${p.retentionSizeGiB}GB`,
-                  '--enable-feature=expand-external-labels',
                   '--web.enable-lifecycle',
                   `--web.listen-address=:${svc.port}`,
                 ],

@@ -13,6 +13,7 @@ import { PlatformExternalSecret } from '../external-secrets';
 import { scrapeAnnotations } from '../monitoring/scrape';
 import { DATA_CONTAINER_RESOURCES } from './resources';
 import { PGBOUNCER_EXPORTER_PORT, pgbouncerIni, PG_ROLES } from './postgres-files';
+import { configChecksum } from '../config-checksum';
 
 export interface PgBouncerProps {
   readonly config: EnvironmentConfig;
@@ -72,7 +73,7 @@ export class PgBouncer extends Construct {
         selector: { matchLabels: selector },
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: intOrStr(0), maxSurge: intOrStr(1) } },
         template: {
-          metadata: { labels, annotations: scrapeAnnotations(PGBOUNCER_EXPORTER_PORT) },
+          metadata: { labels, annotations: { ...scrapeAnnotations(PGBOUNCER_EXPORTER_PORT), ...configChecksum({ 'pgbouncer.ini': ini }) } },
           spec: {
             serviceAccountName: svc.name,
             automountServiceAccountToken: false,

@@ -26,6 +26,7 @@ import {
   postBootstrapScript,
   POSTGRES_EXPORTER_PORT,
 } from './postgres-files';
+import { configChecksum } from '../config-checksum';
 
 export interface PostgresClusterProps {
   readonly config: EnvironmentConfig;
@@ -76,10 +77,16 @@ export class PostgresCluster extends Construct {
 
     // Configuration files (read back from dist/ by the real-server tests).
     // YAML 1.1 output: Patroni reads it with PyYAML, which would take a bare `on`/`off` for a boolean.
-    new k8s.KubeConfigMap(this, 'PatroniConfig', { metadata: meta(POSTGRES_OBJECTS.patroniConfig), data: { 'patroni.yml': stringify(patroniConfig(input), { lineWidth: 0, version: '1.1' }) } });
-    new k8s.KubeConfigMap(this, 'Init', { metadata: meta(POSTGRES_OBJECTS.init), data: { 'init.sql': initSql(input), 'post-bootstrap.sh': postBootstrapScript() } });
-    new k8s.KubeConfigMap(this, 'Pgbackrest', { metadata: meta(POSTGRES_OBJECTS.pgbackrest), data: { 'pgbackrest.conf': pgbackrestConf(input, 'database') } });
-    new k8s.KubeConfigMap(this, 'ExporterQueries', { metadata: meta(POSTGRES_OBJECTS.exporter), data: { 'queries.yaml': exporterQueries() } });
+    const files = {
+      [POSTGRES_OBJECTS.patroniConfig]: { 'patroni.yml': stringify(patroniConfig(input), { lineWidth: 0, version: '1.1' }) },
+      [POSTGRES_OBJECTS.init]: { 'init.sql': initSql(input), 'post-bootstrap.sh': postBootstrapScript() },
+      [POSTGRES_OBJECTS.pgbackrest]: { 'pgbackrest.conf': pgbackrestConf(input, 'database') },
+      [POSTGRES_OBJECTS.exporter]: { 'queries.yaml': exporterQueries() },
+    };
+    new k8s.KubeConfigMap(this, 'PatroniConfig', { metadata: meta(POSTGRES_OBJECTS.patroniConfig), data: files[POSTGRES_OBJECTS.patroniConfig] });
+    new k8s.KubeConfigMap(this, 'Init', { metadata: meta(POSTGRES_OBJECTS.init), data: files[POSTGRES_OBJECTS.init] });
+    new k8s.KubeConfigMap(this, 'Pgbackrest', { metadata: meta(POSTGRES_OBJECTS.pgbackrest), data: files[POSTGRES_OBJECTS.pgbackrest] });
+    new k8s.KubeConfigMap(this, 'ExporterQueries', { metadata: meta(POSTGRES_OBJECTS.exporter), data: files[POSTGRES_OBJECTS.exporter] });
 
     // Credentials: every password from Secrets Manager.
     const pw = (key: string, from: SecretKeyRef['from']): SecretKeyRef => ({ key, from, property: 'password' });
@@ -167,7 +174,7 @@ export class PostgresCluster extends Construct {
         updateStrategy: { type: 'RollingUpdate' },
         persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
         template: {
-          metadata: { labels: { ...labels, 'cluster-name': PATRONI_SCOPE }, annotations: scrapeAnnotations(POSTGRES_EXPORTER_PORT) },
+          metadata: { labels: { ...labels, 'cluster-name': PATRONI_SCOPE }, annotations: { ...scrapeAnnotations(POSTGRES_EXPORTER_PORT), ...configChecksum(...Object.values(files)) } },
           spec: {
             serviceAccountName: sa,
             // Patroni calls the Kubernetes API (its DCS); the token is mounted for that.

@@ -10,6 +10,7 @@ import { PlatformExternalSecret } from '../external-secrets';
 import { containerResources, POD_IDENTITY_AGENT, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-security';
 import { scrapeAnnotations } from '../monitoring/scrape';
 import { aclTemplate, bootstrapScript, REDIS_HEADLESS, REDIS_PATHS, REDIS_USERS, redisConf, redisPodCount, snapshotScript, startScript, zoneTable } from './redis-files';
+import { configChecksum } from '../config-checksum';
 
 export interface RedisClusterProps {
   readonly config: EnvironmentConfig;
@@ -52,10 +53,8 @@ export class RedisCluster extends Construct {
     const headlessDomain = `${REDIS_HEADLESS}.${ns}.svc.cluster.local`;
     const nodes = Array.from({ length: pods }, (_, i) => `${svc.name}-${i}.${headlessDomain}:${svc.port}`).join(' ');
 
-    new k8s.KubeConfigMap(this, 'Config', {
-      metadata: meta('redis-config'),
-      data: { 'redis.conf': redisConf(input), 'start.sh': startScript(input), 'bootstrap.sh': bootstrapScript(), 'snapshot.sh': snapshotScript(), 'zones.txt': zoneTable(config) },
-    });
+    const configData = { 'redis.conf': redisConf(input), 'start.sh': startScript(input), 'bootstrap.sh': bootstrapScript(), 'snapshot.sh': snapshotScript(), 'zones.txt': zoneTable(config) };
+    new k8s.KubeConfigMap(this, 'Config', { metadata: meta('redis-config'), data: configData });
     // ACL users and the replication password, rendered in the cluster from Secrets Manager.
     new PlatformExternalSecret(this, 'Auth', {
       name: 'redis-auth',
@@ -95,7 +94,7 @@ export class RedisCluster extends Construct {
         updateStrategy: { type: 'RollingUpdate' },
         persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
         template: {
-          metadata: { labels, annotations: scrapeAnnotations(svc.metricsPort!) },
+          metadata: { labels, annotations: { ...scrapeAnnotations(svc.metricsPort!), ...configChecksum(configData) } },
           spec: {
             serviceAccountName: svc.name,
             automountServiceAccountToken: false,
