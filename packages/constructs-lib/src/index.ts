@@ -16,3 +16,4 @@ export * from './sizing/postgres-parameters';
 export * from './versions/images';
 export * from './config/redis-schema';
 export * from './config/monitoring-schema';
+export * from './config/delivery-schema';

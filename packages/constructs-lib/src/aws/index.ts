@@ -13,6 +13,7 @@ export * from './addons/helm/cluster-autoscaler';
 export * from './addons/helm/metrics-server';
 export * from './identity/workload-identity';
 export * from './identity/policies';
+export * from './identity/github-deploy-role';
 export * from './data/backup-bucket';
 export * from './data/platform-secrets';
 export * from './edge/web-acl';

@@ -9,6 +9,7 @@ import { checkDatabaseRules, databaseSchema } from './database-schema';
 import { checkRedisRules, redisSchema } from './redis-schema';
 import { checkMonitoringRules, monitoringSchema } from './monitoring-schema';
 import { appWorkloadFootprints, namespaceRequirement } from '../sizing/namespace-footprint';
+import { deliverySchema } from './delivery-schema';
 
 /**
  * The environment config schema. Every rule lives here, so `validateEnvironmentConfig` can list every violation,
@@ -106,6 +107,8 @@ export const environmentConfigSchema = z
     redis: redisSchema,
     /** Prometheus, Alertmanager, logs and traces. */
     monitoring: monitoringSchema,
+    /** The repository, branch and GitHub environment that deliver this environment. */
+    delivery: deliverySchema,
     backups: z
       .object({
         /** Days before backups move to S3 Standard-IA. @default 30 */

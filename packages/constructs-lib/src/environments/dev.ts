@@ -1,6 +1,6 @@
 import type { EnvironmentConfigInput } from '../config/schema';
 import { DEFAULT_KUBERNETES_VERSION } from '../versions/kubernetes';
-import { appImages } from './shared';
+import { appImages, REPOSITORY } from './shared';
 
 /** Dev: small and cheap. One NAT gateway, one small node group, single replicas. Not highly available. */
 export const dev: EnvironmentConfigInput = {
@@ -36,6 +36,7 @@ export const dev: EnvironmentConfigInput = {
     poolingCap: 50,
   },
   redis: { primaries: 3, replicasPerPrimary: 0, resources: { requests: { cpu: '100m', memory: '1Gi' }, limits: { memory: '1Gi' } }, volumeSizeGiB: 5 },
+  delivery: REPOSITORY,
   monitoring: {
     prometheus: { replicas: 1, retentionDays: 3, retentionSizeGiB: 8, volumeSizeGiB: 10, resources: { requests: { cpu: '100m', memory: '1Gi' }, limits: { memory: '1Gi' } } },
     alertmanager: { replicas: 1, emailTo: 'dev-team@optibid.energy', emailFrom: 'alerts@optibid.energy', smtpHost: 'email-smtp.us-west-2.amazonaws.com', slackChannel: '#optibid-dev-alerts' },

@@ -1,6 +1,6 @@
 import type { EnvironmentConfigInput } from '../config/schema';
 import { DEFAULT_KUBERNETES_VERSION } from '../versions/kubernetes';
-import { appImages } from './shared';
+import { appImages, REPOSITORY } from './shared';
 
 /**
  * Production: the seed's figures. us-west-2 over three zones, a NAT gateway per zone, two managed node groups of
@@ -45,6 +45,7 @@ export const production: EnvironmentConfigInput = {
     poolingCap: 200,
   },
   redis: { primaries: 3, replicasPerPrimary: 1, resources: { requests: { cpu: '250m', memory: '2Gi' }, limits: { memory: '2Gi' } }, volumeSizeGiB: 20 },
+  delivery: REPOSITORY,
   monitoring: {
     prometheus: { replicas: 2, retentionDays: 15, retentionSizeGiB: 40, volumeSizeGiB: 50, resources: { requests: { cpu: '500m', memory: '4Gi' }, limits: { memory: '4Gi' } } },
     alertmanager: { replicas: 3, emailTo: 'oncall@optibid.energy', emailFrom: 'alerts@optibid.energy', smtpHost: 'email-smtp.us-west-2.amazonaws.com', slackChannel: '#optibid-alerts' },

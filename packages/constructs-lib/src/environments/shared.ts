@@ -17,3 +17,6 @@ export function appImages(account: string, region: string): Pick<EnvironmentConf
     },
   };
 }
+
+/** The repository every environment is delivered from (Argo CD source, deploy-role OIDC trust, runbook links). */
+export const REPOSITORY: EnvironmentConfigInput['delivery'] = { repository: 'optibid/platform', branch: 'main' };

@@ -1,6 +1,6 @@
 import type { EnvironmentConfigInput } from '../config/schema';
 import { DEFAULT_KUBERNETES_VERSION } from '../versions/kubernetes';
-import { appImages } from './shared';
+import { appImages, REPOSITORY } from './shared';
 
 /** Staging: production's shape (three zones, one node per zone per group) at a smaller size and one NAT gateway. */
 export const staging: EnvironmentConfigInput = {
@@ -39,6 +39,7 @@ export const staging: EnvironmentConfigInput = {
     poolingCap: 200,
   },
   redis: { primaries: 3, replicasPerPrimary: 1, resources: { requests: { cpu: '100m', memory: '1Gi' }, limits: { memory: '1Gi' } }, volumeSizeGiB: 10 },
+  delivery: REPOSITORY,
   monitoring: {
     prometheus: { replicas: 1, retentionDays: 7, retentionSizeGiB: 15, volumeSizeGiB: 20, resources: { requests: { cpu: '250m', memory: '2Gi' }, limits: { memory: '2Gi' } } },
     alertmanager: { replicas: 1, emailTo: 'oncall@optibid.energy', emailFrom: 'alerts@optibid.energy', smtpHost: 'email-smtp.us-west-2.amazonaws.com', slackChannel: '#optibid-staging-alerts' },

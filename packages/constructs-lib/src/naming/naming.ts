@@ -221,6 +221,8 @@ export function platformNames(cfg: EnvironmentConfig) {
       readOnlyRoleName: `${prefix}-eks-read-only`,
       onCallRoleName: `${prefix}-eks-on-call`,
       adminGroup: `${cfg.project}:admins`,
+      /** Group of the CI deploy role (GitHub OIDC). */
+      deployGroup: `${cfg.project}:deployers`,
       readOnlyGroup: `${cfg.project}:read-only`,
       onCallGroup: `${cfg.project}:on-call`,
     },
@@ -233,6 +235,33 @@ export function platformNames(cfg: EnvironmentConfig) {
     logs: {
       flowLogGroup: `/${cfg.project}/${cfg.name}/vpc-flow-logs`,
     },
+    /** The cluster's ARN: also the kube context name `aws eks update-kubeconfig` writes, which deploys check. */
+    clusterArn: arn('eks', `cluster/${prefix}`),
+    delivery: deliveryNames(cfg, prefix, roleArn),
+  };
+}
+
+/** GitHub delivery: the repository, the deploy role CI assumes through OIDC, and Argo CD's source. */
+function deliveryNames(cfg: EnvironmentConfig, prefix: string, roleArn: (name: string) => string) {
+  const d = cfg.delivery;
+  const githubEnvironment = d.githubEnvironment ?? cfg.name;
+  const deployRoleName = `${prefix}-github-deploy`;
+  return {
+    repository: d.repository,
+    branch: d.branch,
+    repositoryUrl: `https://github.com/${d.repository}.git`,
+    /** Where alert runbook_url annotations point (docs/runbooks/ on the tracked branch). */
+    runbookBase: `https://github.com/${d.repository}/blob/${d.branch}/docs/runbooks`,
+    githubEnvironment,
+    oidcProviderUrl: 'https://token.actions.githubusercontent.com',
+    oidcProviderArn: `arn:aws:iam::${cfg.account}:oidc-provider/token.actions.githubusercontent.com`,
+    /** The `sub` claim of a job that runs in the GitHub environment (only such jobs may assume the role). */
+    oidcSubject: `repo:${d.repository}:environment:${githubEnvironment}`,
+    deployRoleName,
+    deployRoleArn: roleArn(deployRoleName),
+    /** Rendered manifests for this environment, relative to the repository root. */
+    manifestsPath: `dist/k8s/${cfg.name}`,
+    argoApplication: prefix,
   };
 }
 

@@ -1,6 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import {
@@ -15,6 +16,7 @@ import {
   clusterAutoscalerPermissions,
   ebsCsiDriverPermissions,
   EdgeIngress,
+  GithubDeployRole,
   externalSecretsPermissions,
   loadBalancerControllerPermissions,
   ManagedAddons,
@@ -41,6 +43,8 @@ export interface ClusterStackProps extends PlatformStackProps {
 export class ClusterStack extends Stack {
   readonly cluster: eks.Cluster;
   readonly identities: Readonly<Record<WorkloadIdentityKey, WorkloadIdentity>>;
+  /** The role GitHub Actions deploys this environment with. */
+  readonly deployRole: iam.IRole;
 
   constructor(scope: Construct, id: string, props: ClusterStackProps) {
     super(scope, id, props);
@@ -113,5 +117,9 @@ export class ClusterStack extends Stack {
 
     const edge = new EdgeIngress(this, 'EdgeIngress', { cluster, config, names, webAclArn: props.webAclArn });
     edge.node.addDependency(charts.nginx);
+
+    // CI's deploy role (GitHub OIDC): cluster admin, since an apply creates namespaces, ClusterRoles and CRD objects.
+    this.deployRole = new GithubDeployRole(this, 'GithubDeploy', { names, createOidcProvider: config.delivery.createOidcProvider }).role;
+    platform.accessEntry('DeployAccess', this.deployRole, 'AmazonEKSClusterAdminPolicy', names.access.deployGroup);
   }
 }

@@ -15,9 +15,6 @@ import {
 } from '@optibid/constructs-lib/k8s';
 import type { PlatformChartProps } from './chart-props';
 
-/** Where the runbooks live (alert annotations link into this folder). */
-export const RUNBOOK_BASE = 'https://github.com/optibid/platform/blob/main/docs/runbooks';
-
 /**
  * Observability: Prometheus (rules as data), Alertmanager, Grafana (provisioned dashboards), Jaeger,
  * kube-state-metrics, and the node agents (node-exporter, Fluent Bit) in their own namespace.
@@ -29,7 +26,7 @@ export class MonitoringChart extends Chart {
     const namespaces = { app: names.namespaces.app, data: names.namespaces.data, monitoring: names.namespaces.monitoring };
     const common = { config, names, priorityClassName: PRIORITY_CLASSES.platform.name };
     const slo = config.monitoring.slo;
-    const ruleFiles = renderRuleFiles(platformRuleGroups({ runbookBase: RUNBOOK_BASE, namespaces, availabilitySlo: slo.availability, latency: { sliSeconds: slo.latencySeconds, pageSeconds: slo.latencyPageSeconds }, alertmanagerReplicas: config.monitoring.alertmanager.replicas }));
+    const ruleFiles = renderRuleFiles(platformRuleGroups({ runbookBase: names.delivery.runbookBase, namespaces, availabilitySlo: slo.availability, latency: { sliSeconds: slo.latencySeconds, pageSeconds: slo.latencyPageSeconds }, alertmanagerReplicas: config.monitoring.alertmanager.replicas }));
     new Prometheus(this, 'Prometheus', { ...common, ruleFiles });
     new Alertmanager(this, 'Alertmanager', common);
     new Grafana(this, 'Grafana', { ...common, dashboards: dashboardFiles({ namespaces, availabilitySlo: slo.availability, latencySliSeconds: slo.latencySeconds }) });

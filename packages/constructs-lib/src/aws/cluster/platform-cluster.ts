@@ -87,7 +87,8 @@ export class PlatformCluster extends Construct {
     this.accessEntry('OnCallAccess', this.onCallRole, 'AmazonEKSViewPolicy', names.access.onCallGroup);
   }
 
-  private accessEntry(id: string, role: iam.IRole, policy: string, group: string): void {
+  /** Maps an IAM role to an EKS access policy (cluster scope) and a Kubernetes group. */
+  accessEntry(id: string, role: iam.IRole, policy: string, group: string): void {
     new eks.CfnAccessEntry(this, id, {
       clusterName: this.cluster.clusterName,
       principalArn: role.roleArn,
