@@ -19,6 +19,8 @@ export interface KubernetesVersionSpec {
   readonly extendedSupportEnds: string;
   /** Cluster-autoscaler minor must match the control plane minor. */
   readonly clusterAutoscalerImageTag: string;
+  /** kubectl release CI installs for this control plane (dl.k8s.io, checked against its published sha256). */
+  readonly kubectlClientVersion: string;
 }
 
 export const KUBERNETES_VERSIONS: Readonly<Record<string, KubernetesVersionSpec>> = {
@@ -29,6 +31,7 @@ export const KUBERNETES_VERSIONS: Readonly<Record<string, KubernetesVersionSpec>
     standardSupportEnds: '2024-11-26',
     extendedSupportEnds: '2025-11-26',
     clusterAutoscalerImageTag: 'v1.28.7',
+    kubectlClientVersion: 'v1.28.15',
   },
   '1.35': {
     kubectlLayer: (s, id) => new KubectlV35Layer(s, id),
@@ -36,6 +39,7 @@ export const KUBERNETES_VERSIONS: Readonly<Record<string, KubernetesVersionSpec>
     standardSupportEnds: '2027-03-27',
     extendedSupportEnds: '2028-03-27',
     clusterAutoscalerImageTag: 'v1.35.0',
+    kubectlClientVersion: 'v1.35.0',
   },
   '1.36': {
     kubectlLayer: (s, id) => new KubectlV36Layer(s, id),
@@ -43,6 +47,7 @@ export const KUBERNETES_VERSIONS: Readonly<Record<string, KubernetesVersionSpec>
     standardSupportEnds: '2027-08-02',
     extendedSupportEnds: '2028-08-02',
     clusterAutoscalerImageTag: 'v1.36.0',
+    kubectlClientVersion: 'v1.36.0',
   },
 };
 
