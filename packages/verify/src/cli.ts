@@ -87,7 +87,7 @@ export function main(argv: readonly string[], repoRoot: string): number {
   const t0 = Date.now();
   const outcome = verify({ dist, envs: envs.length ? envs : undefined });
   console.log(outcome.text);
-  const timing = Object.entries(outcome.timings)
+  const timing = Object.entries<number>(outcome.timings)
     .map(([k, ms]) => `${k} ${ms.toFixed(0)} ms`)
     .join(', ');
   console.log(`\nverify: ${outcome.findings.length} finding(s) in ${((Date.now() - t0) / 1000).toFixed(2)} s (${timing})`);
