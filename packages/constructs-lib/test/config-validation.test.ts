@@ -42,6 +42,21 @@ function withZones(c: EnvironmentConfigInput, zones: string[]): void {
   c.network.natGateways = Math.min(c.network.natGateways, zones.length);
 }
 
+describe('edge TLS', () => {
+  it('staging and production need an ACM certificate (the ALB would otherwise listen on HTTP only)', () => {
+    expectViolation(prod((c) => delete c.edge!.certificateArn), 'edge.certificateArn', /is required for tier production: .*HTTP only/);
+    const stg = clone(staging);
+    delete stg.edge;
+    expectViolation(stg, 'edge.certificateArn', /is required for tier staging/);
+    expect(() => validateEnvironmentConfig(dev)).not.toThrow();
+  });
+
+  it('the certificate must be in the environment region and account', () => {
+    expectViolation(prod((c) => (c.edge!.certificateArn = 'arn:aws:acm:us-east-1:333333333333:certificate/00000000-0000-4000-8000-000000000003')), 'edge.certificateArn', /is in region us-east-1; the ALB needs a certificate in us-west-2/);
+    expectViolation(prod((c) => (c.edge!.certificateArn = 'arn:aws:acm:us-west-2:999999999999:certificate/00000000-0000-4000-8000-000000000003')), 'edge.certificateArn', /belongs to account 999999999999/);
+  });
+});
+
 describe('shipped environments', () => {
   it.each([
     ['dev', dev],
@@ -73,7 +88,7 @@ describe('shipped environments', () => {
       delete c.cluster.endpointAccess;
       delete c.cluster.trustedPrincipalArns;
       delete c.network.flowLogRetentionDays;
-      delete c.edge;
+      c.edge = { certificateArn: production.edge!.certificateArn };
       c.backups = { expirationDays: 400 };
       c.cluster.nodeGroups.forEach((g) => delete g.diskSizeGiB);
     });
@@ -82,7 +97,7 @@ describe('shipped environments', () => {
     expect(cfg.cluster.endpointAccess).toBe('public-and-private');
     expect(cfg.cluster.trustedPrincipalArns).toEqual([]);
     expect(cfg.network.flowLogRetentionDays).toBe(90);
-    expect(cfg.edge).toEqual({ rateLimitPer5Minutes: 2000 });
+    expect(cfg.edge).toEqual({ rateLimitPer5Minutes: 2000, certificateArn: production.edge!.certificateArn });
     expect(cfg.backups).toEqual({ transitionToInfrequentAccessDays: 30, transitionToGlacierDays: 90, expirationDays: 400 });
     expect(cfg.cluster.nodeGroups.map((g) => g.diskSizeGiB)).toEqual([100, 100]);
   });

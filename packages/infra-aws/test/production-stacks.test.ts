@@ -144,6 +144,14 @@ describe('production cluster', () => {
     expect(text).toContain(`\\"ingressClassName\\":\\"${names.ingress.albClass}\\"`);
     expect(text).toContain(names.ingress.nginxControllerService);
   });
+
+  test('edge Ingress: HTTPS with the ACM certificate and a TLS 1.2+ policy, HTTP redirected', () => {
+    const [, m] = resourcesOf(cluster, 'Custom::AWSCDK-EKS-KubernetesResource')[0];
+    const text = JSON.stringify(m.Properties.Manifest);
+    expect(text).toContain(`alb.ingress.kubernetes.io/certificate-arn\\":\\"${prod.config.edge.certificateArn}`);
+    expect(text).toContain('ELBSecurityPolicy-TLS13-1-2-2021-06');
+    expect(text).toContain('alb.ingress.kubernetes.io/ssl-redirect\\":\\"443');
+  });
 });
 
 describe('production data', () => {

@@ -138,6 +138,15 @@ export const environmentConfigSchema = z
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
     const ha = cfg.tier !== 'dev';
 
+    // Public traffic must be HTTPS outside dev: without a certificate the ALB would listen on plain HTTP only.
+    const cert = cfg.edge.certificateArn;
+    if (ha && !cert) issue(['edge', 'certificateArn'], `is required for tier ${cfg.tier}: without an ACM certificate the public ALB listens on HTTP only`);
+    if (cert) {
+      const [, , , region, account] = cert.split(':');
+      if (region !== cfg.region) issue(['edge', 'certificateArn'], `is in region ${region}; the ALB needs a certificate in ${cfg.region}`);
+      if (account !== cfg.account) issue(['edge', 'certificateArn'], `belongs to account ${account}, not the environment's account ${cfg.account}`);
+    }
+
     // Names derived from the config must fit AWS limits (S3 bucket names: 63 characters).
     for (const bucket of [backupBucketName(cfg), backupLogBucketName(cfg)]) {
       if (bucket.length > 63) issue(['name'], `project + name are too long: the bucket name '${bucket}' has ${bucket.length} characters (S3 allows 63)`);

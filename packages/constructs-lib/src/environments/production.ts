@@ -53,5 +53,6 @@ export const production: EnvironmentConfigInput = {
     tracing: { retentionDays: 7, volumeSizeGiB: 20 },
   },
   backups: { transitionToInfrequentAccessDays: 30, transitionToGlacierDays: 90, expirationDays: 400 },
-  edge: { rateLimitPer5Minutes: 2000 },
+  // Placeholder ACM certificate (covers app. and api.optibid.energy): replace with the real ARN before the first deploy.
+  edge: { rateLimitPer5Minutes: 2000, certificateArn: 'arn:aws:acm:us-west-2:333333333333:certificate/00000000-0000-4000-8000-000000000003' },
 };

@@ -47,4 +47,6 @@ export const staging: EnvironmentConfigInput = {
     tracing: { retentionDays: 3, volumeSizeGiB: 10 },
   },
   backups: { transitionToInfrequentAccessDays: 30, transitionToGlacierDays: 60, expirationDays: 120 },
+  // Placeholder ACM certificate (covers the staging hosts): replace with the real ARN before the first deploy.
+  edge: { certificateArn: 'arn:aws:acm:us-west-2:222222222222:certificate/00000000-0000-4000-8000-000000000002' },
 };
