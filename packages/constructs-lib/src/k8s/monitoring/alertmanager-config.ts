@@ -15,7 +15,7 @@ export function alertmanagerConfig({ config }: { config: EnvironmentConfig }): R
     global: {
       smtp_smarthost: `${a.smtpHost}:${a.smtpPort}`,
       smtp_from: a.emailFrom,
-      smtp_auth_username: a.emailFrom,
+      smtp_auth_username: a.smtpUsername ?? a.emailFrom,
       smtp_auth_password_file: `${ALERTMANAGER_SECRET_DIR}/smtp-password`,
       smtp_require_tls: true,
       resolve_timeout: '5m',
