@@ -568,6 +568,17 @@ export const ALERT_CASES: readonly AlertCase[] = [
   { alert: 'RedisClusterNotOk', name: 'cluster_state ok', series: [s('redis_cluster_state', REDIS0, flat(1, 10))], evalTime: '5m', expect: silent },
   ...held(
     {
+      alert: 'RedisClusterSlotsFailed',
+      name: 'a whole shard lost: 5461 slots failed, seen by two surviving nodes',
+      series: [s('redis_cluster_slots_fail', REDIS0, flat(5461, 10)), s('redis_cluster_slots_fail', REDIS3, flat(5461, 10))],
+      evalTime: '2m',
+      expect: fires({ namespace: DATA_NS }, 5461),
+    },
+    '30s',
+  ),
+  { alert: 'RedisClusterSlotsFailed', name: 'no failed slots', series: [s('redis_cluster_slots_fail', REDIS0, flat(0, 10)), s('redis_cluster_slots_fail', REDIS3, flat(0, 10))], evalTime: '5m', expect: silent },
+  ...held(
+    {
       alert: 'RedisReplicaMissing',
       name: 'a master without replicas (a replica has none either, as usual)',
       series: [

@@ -55,6 +55,7 @@ const CATALOGUE: Record<string, { severity: string; for?: string; runbook: strin
   PostgresBackupTooOld: { severity: 'critical', runbook: 'postgres' },
   PostgresBackupMetricMissing: { severity: 'warning', for: '1h', runbook: 'postgres' },
   RedisClusterNotOk: { severity: 'critical', for: '2m', runbook: 'redis' },
+  RedisClusterSlotsFailed: { severity: 'critical', for: '1m', runbook: 'redis' },
   RedisReplicaMissing: { severity: 'warning', for: '10m', runbook: 'redis' },
   CertificateExpiringSoon: { severity: 'warning', for: '1h', runbook: 'platform' },
   CertificateExpiryImminent: { severity: 'critical', for: '10m', runbook: 'platform' },
