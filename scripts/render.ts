@@ -5,7 +5,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { ENVIRONMENT_INPUTS, EnvironmentConfig, EnvironmentConfigInput, loadEnvironments } from '@optibid/constructs-lib';
+import { ENVIRONMENT_INPUTS, EnvironmentConfig, EnvironmentConfigInput, loadEnvironments, renderArgoCd } from '@optibid/constructs-lib';
+import { COMPOSE_ENVIRONMENT, renderCompose } from '@optibid/constructs-lib/compose';
 import { assertCleanAssembly, buildAwsApp } from '@optibid/infra-aws';
 import { renderEnvironmentManifests } from '@optibid/k8s-manifests';
 
@@ -19,7 +20,19 @@ export interface EnvironmentSummary {
   readonly seconds: number;
 }
 
-/** Renders one environment into `<stage>/cloudformation/<env>` and `<stage>/k8s/<env>`. */
+/** Writes rendered files (relative path -> content) under `dir`. */
+function writeFiles(dir: string, files: ReadonlyMap<string, string>): void {
+  for (const [rel, content] of files) {
+    const file = path.join(dir, rel);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, content);
+  }
+}
+
+/**
+ * Renders one environment into `<stage>/cloudformation/<env>`, `<stage>/k8s/<env>` and `<stage>/argocd/<env>` (the
+ * Argo CD Application and AppProject: applied to the Argo CD instance, so outside the kustomization of k8s/<env>).
+ */
 function renderEnvironment(config: EnvironmentConfig, stage: string, cdkOut: string): EnvironmentSummary {
   const t0 = process.hrtime.bigint();
   const outdir = path.join(cdkOut, config.name);
@@ -48,15 +61,17 @@ function renderEnvironment(config: EnvironmentConfig, stage: string, cdkOut: str
       k8sObjects[kind] = (k8sObjects[kind] ?? 0) + 1;
     }
   }
+  writeFiles(path.join(stage, 'argocd', config.name), renderArgoCd(config));
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   return { environment: config.name, stacks: stacks.length, resources, k8sObjects, seconds };
 }
 
 /**
  * Validates every environment first (nothing is written when one is invalid), renders all of them into a staging
- * directory beside `target`, then swaps it in.
+ * directory beside `target`, then swaps it in. The local docker compose stack (`compose/`) is rendered from the
+ * environment named `composeEnvironment` (default dev) when the list contains it.
  */
-export function renderAll(target: string, opts: { cdkOut?: string; inputs?: readonly EnvironmentConfigInput[] } = {}): EnvironmentSummary[] {
+export function renderAll(target: string, opts: { cdkOut?: string; inputs?: readonly EnvironmentConfigInput[]; composeEnvironment?: string } = {}): EnvironmentSummary[] {
   const configs = loadEnvironments(opts.inputs ?? ENVIRONMENT_INPUTS);
   const parent = path.dirname(path.resolve(target));
   fs.mkdirSync(parent, { recursive: true });
@@ -64,6 +79,8 @@ export function renderAll(target: string, opts: { cdkOut?: string; inputs?: read
   const cdkOut = opts.cdkOut ?? path.join(REPO_ROOT, 'cdk.out', 'render');
   try {
     const summaries = configs.map((c) => renderEnvironment(c, stage, cdkOut));
+    const composeConfig = configs.find((c) => c.name === (opts.composeEnvironment ?? COMPOSE_ENVIRONMENT));
+    if (composeConfig) writeFiles(path.join(stage, 'compose'), renderCompose(composeConfig));
     const old = `${stage}-old`;
     if (fs.existsSync(target)) fs.renameSync(target, old);
     fs.renameSync(stage, target);

@@ -48,11 +48,28 @@ describe('render', () => {
     for (const env of ENVIRONMENT_INPUTS.map((e) => e.name)) {
       for (const stack of ['network', 'data', 'edge', 'cluster']) expect(files).toContain(`cloudformation/${env}/optibid-${env}-${stack}.template.json`);
       expect(files).toContain(`k8s/${env}/kustomization.yaml`);
+      // Argo CD objects: applied to the Argo CD instance, so beside (not inside) the kustomization of k8s/<env>.
+      expect(files.filter((f) => f.startsWith(`argocd/${env}/`)).sort()).toEqual([`argocd/${env}/application.yaml`, `argocd/${env}/appproject.yaml`]);
     }
+    // The local docker compose stack, from the dev environment only, with every file it mounts.
+    expect(files).toContain('compose/docker-compose.yaml');
+    const compose = readTree(first).get('compose/docker-compose.yaml')!.toString('utf8');
+    const mounted = [...compose.matchAll(/^\s+source: \.\/(\S+)$/gm)].map((m) => `compose/${m[1]}`);
+    expect(mounted.length).toBeGreaterThan(0);
+    for (const f of mounted) expect(files).toContain(f);
+    expect(compose).toContain('dist/k8s/dev');
+    expect(files.filter((f) => !/^(cloudformation|k8s|argocd|compose)\//.test(f))).toEqual([]);
     // Templates only: no assets, manifests or tree files from the cloud assembly.
     expect(files.filter((f) => f.startsWith('cloudformation/') && !f.endsWith('.template.json'))).toEqual([]);
     expect(summaries.map((s) => s.environment)).toEqual(['dev', 'staging', 'production']);
     expect(summaries.every((s) => s.stacks === 4 && s.resources > 50)).toBe(true);
+  });
+
+  test('the compose stack is rendered from the named environment only when the list contains it', () => {
+    const target = path.join(work, 'no-compose');
+    renderAll(target, { cdkOut, inputs: ENVIRONMENT_INPUTS.filter((e) => e.name !== 'dev') });
+    expect(fs.existsSync(path.join(target, 'compose'))).toBe(false);
+    expect(fs.readdirSync(path.join(target, 'argocd')).sort()).toEqual(['production', 'staging']);
   });
 
   test('a render replaces the whole target: no stale file survives a rename', () => {

@@ -17,3 +17,4 @@ export * from './versions/images';
 export * from './config/redis-schema';
 export * from './config/monitoring-schema';
 export * from './config/delivery-schema';
+export * from './argocd';

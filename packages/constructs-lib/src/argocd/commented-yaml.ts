@@ -1,4 +1,4 @@
-import { Document, isMap, isScalar, type YAMLMap } from 'yaml';
+import { Document, isMap, isScalar, Scalar, visit, type YAMLMap } from 'yaml';
 
 /**
  * YAML with comments: a header above the document and a comment above chosen keys. `comments` maps a dotted key
@@ -6,7 +6,15 @@ import { Document, isMap, isScalar, type YAMLMap } from 'yaml';
  * comment can never silently drift away from the key it explains. Lines are wrapped only where written.
  */
 export function commentedYaml(value: unknown, header: string, comments: Readonly<Record<string, string>> = {}): string {
-  const doc = new Document(value);
+  // No anchors/aliases for repeated objects: every value is written out where it is used.
+  const doc = new Document(value, { aliasDuplicateObjects: false });
+  // Strings a YAML 1.1 reader would take for a number or a boolean (`22:22` is sexagesimal there, `on` is
+  // true) are quoted, so every consumer reads the same string.
+  visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value === 'string' && YAML11_NON_STRING.test(node.value)) node.type = Scalar.QUOTE_DOUBLE;
+    },
+  });
   doc.commentBefore = prefixLines(header);
   for (const [dotted, comment] of Object.entries(comments)) {
     const keys = dotted.split('.');
@@ -18,7 +26,9 @@ export function commentedYaml(value: unknown, header: string, comments: Readonly
   return doc.toString({ lineWidth: 0 });
 }
 
-/** The yaml library writes `#` + the text: a leading space keeps `# text` readable; empty lines stay `#`. */
+const YAML11_NON_STRING = /^(?:[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?|y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|true|True|TRUE|false|False|FALSE)$/;
+
+/** The yaml library writes `#` + the text: a leading space keeps `# text` readable; an empty line stays a blank line. */
 function prefixLines(text: string): string {
   return text
     .split('\n')

@@ -59,8 +59,8 @@ export function argoAutomatedSync(config: EnvironmentConfig): boolean {
 export function argoAppProject(config: EnvironmentConfig) {
   const names = platformNames(config);
   return {
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'AppProject',
+    apiVersion: 'argoproj.io/v1alpha1' as const,
+    kind: 'AppProject' as const,
     metadata: { name: names.delivery.argoApplication, namespace: ARGOCD_NAMESPACE, labels: { 'app.kubernetes.io/part-of': names.prefix } },
     spec: {
       description: `OptiBid platform, ${config.name}: rendered manifests of ${names.delivery.repository} (${names.delivery.manifestsPath})`,
@@ -75,8 +75,8 @@ export function argoApplication(config: EnvironmentConfig) {
   const names = platformNames(config);
   const d = names.delivery;
   return {
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Application',
+    apiVersion: 'argoproj.io/v1alpha1' as const,
+    kind: 'Application' as const,
     // No resources-finalizer: deleting the Application leaves the platform (and its data volumes) running.
     metadata: { name: d.argoApplication, namespace: ARGOCD_NAMESPACE, labels: { 'app.kubernetes.io/part-of': names.prefix } },
     spec: {
@@ -107,6 +107,8 @@ export function renderArgoCd(config: EnvironmentConfig): Map<string, string> {
     `Apply to the Argo CD instance: kubectl apply -n ${ARGOCD_NAMESPACE} -f dist/argocd/${config.name}/`,
     'Pull-based alternative to the push deploy (npm run deploy): use one or the other for an environment, never both,',
     'or the two field managers fight over the same objects.',
+    'Needs resource tracking by annotation (the Argo CD 3 default; on 2.x set application.resourceTrackingMethod:',
+    'annotation in argocd-cm): label tracking would overwrite the app.kubernetes.io/instance labels the selectors use.',
   ].join('\n');
   const syncComment = auto
     ? [
@@ -115,7 +117,7 @@ export function renderArgoCd(config: EnvironmentConfig): Map<string, string> {
       ]
     : [
         'production: manual sync (no `automated`). A commit makes the Application OutOfSync and a person syncs it after',
-        'review, as the push deploy requires approval of the GitHub environment. Automated prune could delete objects on',
+        "review, as a push deploy waits for the GitHub environment's approval. Automated prune could delete objects on",
         "a render mistake with nobody watching, and selfHeal would undo an on-call engineer's emergency change mid-incident.",
       ];
   return new Map([

@@ -27,6 +27,11 @@ export interface ServiceName {
   readonly httpPort?: number;
   /** Cluster bus port (Redis). */
   readonly busPort?: number;
+  /**
+   * `app.kubernetes.io/name` of the pods behind the Service, where it differs from the Service name (one workload
+   * behind several Services). Network policies select pods by this. @default name
+   */
+  readonly workload?: string;
 }
 
 /** The keys of the workload identities; each one's policy is defined in constructs-lib/src/aws/identity. */
@@ -163,8 +168,8 @@ export function platformNames(cfg: EnvironmentConfig) {
       /** Redis cluster: client port, cluster bus on port + 10000, redis_exporter metrics. */
       redis: { name: 'redis', namespace: namespaces.data, port: 6379, busPort: 16379, metricsPort: 9121 },
       /** OpenTelemetry collector of the tracing backend (OTLP gRPC and HTTP). */
-      tracing: { name: 'jaeger-collector', namespace: namespaces.monitoring, port: 4317, httpPort: 4318 },
-      tracingQuery: { name: 'jaeger-query', namespace: namespaces.monitoring, port: 16686 },
+      tracing: { name: 'jaeger-collector', namespace: namespaces.monitoring, port: 4317, httpPort: 4318, workload: 'jaeger' },
+      tracingQuery: { name: 'jaeger-query', namespace: namespaces.monitoring, port: 16686, workload: 'jaeger' },
       prometheus: { name: 'prometheus', namespace: namespaces.monitoring, port: 9090 },
       /** Alertmanager API; cluster gossip on busPort (TCP and UDP). */
       alertmanager: { name: 'alertmanager', namespace: namespaces.monitoring, port: 9093, busPort: 9094 },

@@ -110,7 +110,7 @@ export class AppChart extends Chart {
         { namespace: svc.pgbouncer.namespace, service: svc.pgbouncer.name, ports: [svc.pgbouncer.port] },
         // Redis cluster mode: clients follow MOVED redirects to every node, on the client port.
         { namespace: svc.redis.namespace, service: svc.redis.name, ports: [svc.redis.port] },
-        { namespace: svc.tracing.namespace, service: svc.tracing.name, ports: [svc.tracing.port, svc.tracing.httpPort!] },
+        { namespace: svc.tracing.namespace, service: svc.tracing.workload!, ports: [svc.tracing.port, svc.tracing.httpPort!] },
       ],
       // Stripe, the SSO identity providers and SMTP live outside the VPC: HTTPS and submission only, never the VPC.
       egressToCidrs: [{ cidr: '0.0.0.0/0', except: [config.network.vpcCidr, '169.254.169.254/32'], ports: [443, 587] }],

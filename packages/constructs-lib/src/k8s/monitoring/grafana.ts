@@ -122,7 +122,7 @@ export class Grafana extends Construct {
         egress: [
           { to: [podsOf(s.prometheus.name)], ports: tcpPorts([s.prometheus.port]) },
           { to: [podsOf(s.alertmanager.name)], ports: tcpPorts([s.alertmanager.port]) },
-          { to: [podsOf('jaeger')], ports: tcpPorts([s.tracingQuery.port]) },
+          { to: [podsOf(s.tracingQuery.workload!)], ports: tcpPorts([s.tracingQuery.port]) },
         ],
       },
     });

@@ -23,7 +23,7 @@ export class Jaeger extends Construct {
     super(scope, id);
     const { config, names } = props;
     const ns = names.namespaces.monitoring;
-    const c = component(props, 'jaeger', 'tracing', IMAGES.jaeger.tag, ns);
+    const c = component(props, names.services.tracing.workload!, 'tracing', IMAGES.jaeger.tag, ns);
     const uid = IMAGES.jaeger.uid;
     const collector = names.services.tracing;
     const query = names.services.tracingQuery;

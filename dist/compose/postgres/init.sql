@@ -1,0 +1,62 @@
+-- OptiBid database bootstrap (rendered; run once by Patroni post_bootstrap).
+-- Passwords are psql variables (-v app_password=...) set from Kubernetes Secrets created by ExternalSecrets.
+\set ON_ERROR_STOP on
+
+CREATE ROLE optibid_app LOGIN PASSWORD :'app_password' NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION;
+CREATE ROLE optibid_analyst LOGIN PASSWORD :'analyst_password' NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION;
+CREATE ROLE pgbouncer LOGIN PASSWORD :'pooler_password' NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION;
+CREATE ROLE monitoring LOGIN PASSWORD :'monitoring_password' NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION;
+CREATE ROLE backup LOGIN PASSWORD :'backup_password' NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION;
+CREATE ROLE rewinder LOGIN PASSWORD :'rewind_password' NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION;
+GRANT pg_monitor TO monitoring;
+GRANT pg_checkpoint TO backup;
+GRANT EXECUTE ON FUNCTION pg_catalog.pg_ls_dir(text, boolean, boolean) TO rewinder;
+GRANT EXECUTE ON FUNCTION pg_catalog.pg_stat_file(text, boolean) TO rewinder;
+GRANT EXECUTE ON FUNCTION pg_catalog.pg_read_binary_file(text) TO rewinder;
+GRANT EXECUTE ON FUNCTION pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean) TO rewinder;
+
+CREATE DATABASE optibid OWNER postgres ENCODING 'UTF8' TEMPLATE template0;
+REVOKE ALL ON DATABASE optibid FROM PUBLIC;
+GRANT CONNECT ON DATABASE optibid TO optibid_app, optibid_analyst, pgbouncer, monitoring, backup;
+
+\connect optibid
+-- Extensions. TimescaleDB is optional only where the server lacks it (the Debian test servers); production has it.
+SELECT (count(*) > 0) AS has_timescaledb FROM pg_available_extensions WHERE name = 'timescaledb' \gset
+\if :has_timescaledb
+CREATE EXTENSION IF NOT EXISTS timescaledb;
+\else
+\echo 'timescaledb not available on this server: skipped'
+\endif
+CREATE EXTENSION IF NOT EXISTS postgis;
+CREATE EXTENSION IF NOT EXISTS pg_cron;
+CREATE EXTENSION IF NOT EXISTS pg_stat_statements;
+
+-- Application schema: owned by the app role; nobody else creates objects in public.
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+CREATE SCHEMA app AUTHORIZATION optibid_app;
+ALTER ROLE optibid_app SET search_path = app, public;
+-- Read-only analyst: reads the app schema, writes nothing.
+GRANT USAGE ON SCHEMA app TO optibid_analyst;
+ALTER DEFAULT PRIVILEGES FOR ROLE optibid_app IN SCHEMA app GRANT SELECT ON TABLES TO optibid_analyst;
+ALTER ROLE optibid_analyst SET default_transaction_read_only = on;
+
+-- PgBouncer auth_query: the pooler looks up SCRAM secrets through this function only, never pg_authid itself.
+CREATE SCHEMA pgbouncer AUTHORIZATION postgres;
+REVOKE ALL ON SCHEMA pgbouncer FROM PUBLIC;
+GRANT USAGE ON SCHEMA pgbouncer TO pgbouncer;
+CREATE FUNCTION pgbouncer.get_auth(p_usename text) RETURNS TABLE (usename name, passwd text)
+  LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog AS
+$$ SELECT rolname, rolpassword FROM pg_authid
+   WHERE rolname = p_usename AND rolcanlogin AND NOT rolsuper AND rolname IN ('optibid_app', 'optibid_analyst') $$;
+REVOKE ALL ON FUNCTION pgbouncer.get_auth(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pgbouncer.get_auth(text) TO pgbouncer;
+
+-- Backup bookkeeping: the backup jobs record success; the exporter turns it into the "last backup" metric.
+CREATE SCHEMA monitoring AUTHORIZATION postgres;
+CREATE TABLE monitoring.backup_runs (backup_type text NOT NULL, finished_at timestamptz NOT NULL DEFAULT now());
+CREATE FUNCTION monitoring.record_backup(p_type text) RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog AS
+$$ INSERT INTO monitoring.backup_runs (backup_type) VALUES (p_type) $$;
+REVOKE ALL ON FUNCTION monitoring.record_backup(text) FROM PUBLIC;
+GRANT USAGE ON SCHEMA monitoring TO backup, monitoring;
+GRANT EXECUTE ON FUNCTION monitoring.record_backup(text) TO backup;
+GRANT SELECT ON monitoring.backup_runs TO monitoring;

@@ -1,0 +1,73 @@
+import type { EnvironmentConfig } from '../config/schema';
+import type { PlatformSecretKey } from '../naming/naming';
+
+/**
+ * The variables docker-compose.yaml interpolates: every secret of the local stack, read from a git-ignored `.env`
+ * (`docker compose --env-file .env ...`). The rendered file only references them; `.env.example` at the
+ * repository root lists them all with empty values (renderEnvExample writes it; a test keeps the two equal).
+ */
+export interface ComposeVariable {
+  readonly name: string;
+  /** Required variables fail `docker compose` with a message when unset or empty (`${VAR:?...}`). */
+  readonly required: boolean;
+  readonly description: string;
+  /** The Secrets Manager secret the cluster reads the same value from (`<project>/<env>/<key>`). */
+  readonly clusterSecret?: PlatformSecretKey;
+}
+
+export function composeVariables(config: EnvironmentConfig): ComposeVariable[] {
+  const vars: ComposeVariable[] = [
+    { name: 'POSTGRES_PASSWORD', required: true, clusterSecret: 'postgres/superuser', description: 'PostgreSQL superuser (postgres).' },
+    { name: 'POSTGRES_APP_PASSWORD', required: true, clusterSecret: 'postgres/app', description: 'PostgreSQL application role (optibid_app); the backend logs in with it through PgBouncer.' },
+    { name: 'POSTGRES_POOLER_PASSWORD', required: true, clusterSecret: 'postgres/pooler', description: 'PgBouncer auth_user (pgbouncer), used for its auth_query lookups.' },
+    { name: 'POSTGRES_ANALYST_PASSWORD', required: false, clusterSecret: 'postgres/analyst', description: 'Read-only analyst role (optibid_analyst). Empty: the role exists but cannot log in.' },
+    { name: 'REDIS_DEFAULT_PASSWORD', required: true, clusterSecret: 'redis/default', description: 'Redis default (admin) ACL user; also used by the healthcheck and the slot assignment.' },
+    { name: 'REDIS_APP_PASSWORD', required: true, clusterSecret: 'redis/app', description: 'Redis ACL user of the backend (optibid_app).' },
+    { name: 'APP_SECRET_KEY', required: true, clusterSecret: 'app/secret-key', description: 'Backend SECRET_KEY (any long random string locally).' },
+    { name: 'APP_JWT_SECRET_KEY', required: true, clusterSecret: 'app/jwt-secret-key', description: 'Backend JWT_SECRET_KEY (any long random string locally).' },
+    { name: 'STRIPE_SECRET_KEY', required: false, clusterSecret: 'stripe', description: 'Stripe API secret key: a test-mode key (sk_test_...) or empty.' },
+    { name: 'STRIPE_WEBHOOK_SECRET', required: false, clusterSecret: 'stripe', description: 'Stripe webhook signing secret (whsec_...) or empty.' },
+    { name: 'SENTRY_DSN', required: false, clusterSecret: 'sentry', description: 'Sentry DSN of the backend; empty disables error reporting.' },
+  ];
+  if (config.auth.sso.oidc) vars.push({ name: 'OIDC_CLIENT_SECRET', required: false, clusterSecret: 'sso', description: `OIDC client secret of ${config.auth.sso.oidc.clientId} at ${config.auth.sso.oidc.issuerUrl}.` });
+  return vars;
+}
+
+/** `${VAR:?set VAR in .env}` for a required variable, `${VAR:-}` (empty when unset) for an optional one. */
+export function composeRef(v: ComposeVariable): string {
+  return v.required ? `\${${v.name}:?set ${v.name} in .env}` : `\${${v.name}:-}`;
+}
+
+/** Names of the variables a compose file interpolates (`$VAR`, `${VAR...}`; `$$` is a literal dollar). */
+export function interpolatedVariables(text: string): string[] {
+  const out = new Set<string>();
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] !== '$') continue;
+    const next = text[i + 1];
+    if (next === '$') {
+      i++;
+      continue;
+    }
+    const m = (next === '{' ? /^\{([A-Za-z_][A-Za-z0-9_]*)/ : /^([A-Za-z_][A-Za-z0-9_]*)/).exec(text.slice(i + 1));
+    if (m) out.add(m[1]);
+  }
+  return [...out].sort();
+}
+
+/** The committed `.env.example`: every variable, an empty value and what it is. */
+export function renderEnvExample(config: EnvironmentConfig): string {
+  const lines = [
+    '# Secrets of the local docker compose stack (dist/compose/docker-compose.yaml, rendered from the dev config).',
+    '# Copy to .env (git-ignored), fill in, then from the repository root:',
+    `#   docker compose -p ${config.project}-${config.name} --env-file .env -f dist/compose/docker-compose.yaml up -d`,
+    '# Local throwaway values only: never put a real (cluster) secret here. Required values must be non-empty.',
+    '# Letters and digits only (e.g. `openssl rand -hex 24`): $, quotes and spaces break the interpolation, the',
+    '# PgBouncer auth file or the Redis ACL rules.',
+    '',
+  ];
+  for (const v of composeVariables(config)) {
+    const where = v.clusterSecret ? ` In the cluster: Secrets Manager ${config.project}/<env>/${v.clusterSecret}.` : '';
+    lines.push(`# ${v.required ? 'Required' : 'Optional'}. ${v.description}${where}`, `${v.name}=`, '');
+  }
+  return lines.join('\n');
+}

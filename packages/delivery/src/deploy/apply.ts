@@ -1,0 +1,88 @@
+/**
+ * Step 3: apply, in dependency order. CloudFormation first (the cluster, its add-ons and the AWS resources the YAML
+ * refers to), then Kubernetes: (a) cluster-scoped objects incl. Namespaces, (b) every ExternalSecret and a wait
+ * until they synced, (c..) one ApplySet per namespace, each gated on its workloads rolling out before the next
+ * namespace is applied (the app must not roll onto a data tier that did not come up).
+ *
+ * ApplyProgress records what this run has touched, so a rollback undoes exactly that and nothing else.
+ */
+import type { ApplyPlan, ManifestFile, Workload } from './apply-order';
+import { applyClusterScoped, applyFiles, applyNamespaceSet, cdkDeploy, waitExternalSecrets } from './commands';
+import type { DeployContext } from './context';
+import { environmentStacks, logUnprunedClusterObjects } from './plan';
+import { firstLine } from './runner';
+import { waitForRollouts } from './verify';
+
+export interface ApplyProgress {
+  /** Stacks `cdk deploy` was run for (CloudFormation rolls a failed update back itself; successful ones stay). */
+  cdkDeployed: boolean;
+  clusterApplied: boolean;
+  /** Namespaces whose ExternalSecrets step (b) applied. */
+  readonly externalSecretNamespaces: string[];
+  /** Namespaces applied as an ApplySet, in order; includes one whose apply failed part-way (it may be half-changed). */
+  readonly appliedNamespaces: string[];
+  /** Deployments whose rollout failed: `kubectl rollout undo` is their fast path back. */
+  readonly failedRollouts: Workload[];
+}
+
+export function emptyProgress(): ApplyProgress {
+  return { cdkDeployed: false, clusterApplied: false, externalSecretNamespaces: [], appliedNamespaces: [], failedRollouts: [] };
+}
+
+export interface StepFailure {
+  /** `apply` exits 5, `verify` exits 6 (after the rollback). */
+  readonly step: 'apply' | 'verify';
+  /** Which check or command, e.g. `(d) optibid: rollout deployment/backend`. */
+  readonly check: string;
+  readonly detail: string;
+}
+
+const stepLetter = (i: number) => String.fromCharCode('c'.charCodeAt(0) + i);
+
+export async function deployCloudFormation(ctx: DeployContext, progress: ApplyProgress): Promise<StepFailure | undefined> {
+  ctx.log.info('apply: CloudFormation');
+  progress.cdkDeployed = true;
+  const r = await ctx.runner.run(cdkDeploy(environmentStacks(ctx)), { echo: true });
+  if (r.code === 0) return undefined;
+  return { step: 'apply', check: 'cdk deploy', detail: `exit ${r.code}: ${firstLine(r.stderr) || 'see output above'}` };
+}
+
+export async function applyKubernetes(ctx: DeployContext, plan: ApplyPlan, progress: ApplyProgress, removedClusterObjects: readonly ManifestFile[], refLabel: string): Promise<StepFailure | undefined> {
+  const at = (dir: string) => `${ctx.k8sDir}/${dir}`;
+  const failed = (check: string, r: { code: number; stderr: string }): StepFailure => ({ step: 'apply', check, detail: `exit ${r.code}: ${firstLine(r.stderr) || 'see output above'}` });
+
+  if (plan.cluster) {
+    ctx.log.info(`apply (a): cluster-scoped objects (${plan.cluster.files.length} files, no pruning)`);
+    progress.clusterApplied = true;
+    const r = await ctx.runner.run(applyClusterScoped(ctx.kubeContext, at(plan.cluster.dir)), { echo: true });
+    if (r.code !== 0) return failed('(a) cluster-scoped objects', r);
+    logUnprunedClusterObjects(ctx, removedClusterObjects, refLabel);
+  }
+
+  if (plan.externalSecrets.length > 0) {
+    ctx.log.info(`apply (b): ExternalSecrets of ${plan.externalSecrets.map((e) => e.namespace).join(', ')}`);
+    for (const es of plan.externalSecrets) {
+      progress.externalSecretNamespaces.push(es.namespace);
+      const r = await ctx.runner.run(applyFiles(ctx.kubeContext, es.namespace, es.files.map(at)), { echo: true });
+      if (r.code !== 0) return failed(`(b) ExternalSecrets in ${es.namespace}`, r);
+    }
+    for (const es of plan.externalSecrets) {
+      const r = await ctx.runner.run(waitExternalSecrets(ctx.kubeContext, es.namespace, ctx.rolloutTimeout), { echo: true });
+      if (r.code !== 0) return failed(`(b) ExternalSecrets Ready in ${es.namespace}`, r);
+    }
+  }
+
+  for (const [i, step] of plan.namespaces.entries()) {
+    const label = `(${stepLetter(i)}) ${step.namespace}`;
+    ctx.log.info(`apply ${label}: ${step.files.length} files as ApplySet ${ctx.names.prefix}-applyset, pruning inside ${step.namespace} only`);
+    progress.appliedNamespaces.push(step.namespace);
+    const r = await ctx.runner.run(applyNamespaceSet(ctx.kubeContext, ctx.names.prefix, step.namespace, at(step.dir)), { echo: true });
+    if (r.code !== 0) return failed(label, r);
+    const rollout = await waitForRollouts(ctx, step.workloads);
+    if (!rollout.ok && rollout.failed) {
+      if (rollout.failed.kind === 'deployment') progress.failedRollouts.push(rollout.failed);
+      return { step: 'verify', check: `${label}: rollout ${rollout.failed.kind}/${rollout.failed.name}`, detail: rollout.detail ?? '' };
+    }
+  }
+  return undefined;
+}
