@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ENVIRONMENT_INPUTS, EnvironmentConfig, EnvironmentConfigInput, loadEnvironments, renderArgoCd } from '@optibid/constructs-lib';
 import { COMPOSE_ENVIRONMENT, renderCompose } from '@optibid/constructs-lib/compose';
+import { buildReports } from '@optibid/verify';
 import { assertCleanAssembly, buildAwsApp } from '@optibid/infra-aws';
 import { renderEnvironmentManifests } from '@optibid/k8s-manifests';
 
@@ -81,6 +82,9 @@ export function renderAll(target: string, opts: { cdkOut?: string; inputs?: read
     const summaries = configs.map((c) => renderEnvironment(c, stage, cdkOut));
     const composeConfig = configs.find((c) => c.name === (opts.composeEnvironment ?? COMPOSE_ENVIRONMENT));
     if (composeConfig) writeFiles(path.join(stage, 'compose'), renderCompose(composeConfig));
+    // The verify reports (capacity, cost, traffic) are a pure function of the rendered tree: rendered with it, so a
+    // change that moves them shows in the reviewed diff (findings fail `npm run verify`, not the render).
+    writeFiles(path.join(stage, 'reports'), buildReports(stage));
     const old = `${stage}-old`;
     if (fs.existsSync(target)) fs.renameSync(target, old);
     fs.renameSync(stage, target);

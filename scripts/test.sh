@@ -50,7 +50,7 @@ shellcheck scripts/*.sh scripts/ci/*.sh .ci/run
 
 status=0
 # Tier 1 (unit: config, naming, versions) and tier 2 (synth assertions, cdk-nag) per package.
-for pkg in constructs-lib infra-aws k8s-manifests delivery; do
+for pkg in constructs-lib infra-aws k8s-manifests delivery verify; do
   (cd "packages/$pkg" && run_jest "$pkg" --silent) || status=1
 done
 # Tier 3 (rendered output: layout, byte-identical renders, dist/ up to date, failed render leaves dist/ intact).
@@ -60,6 +60,10 @@ run_jest real-servers -c jest.real-servers.config.js || status=1
 # Tier 3 gates over the committed dist/k8s: schemas (unknown fields rejected), kustomization, policy rules.
 echo "==> gates: dist/k8s"
 node --import tsx packages/k8s-manifests/src/gates/cli.ts || status=1
+# Cross-stack proofs over the committed dist/: contract, references, API versions, capacity, cost, traffic.
+echo "==> verify: dist/"
+node --import tsx packages/verify/bin/verify.ts >"$results/verify.log" || { cat "$results/verify.log"; status=1; }
+tail -n 1 "$results/verify.log"
 
 node scripts/summarize-jest.js "$results"
 exit $status

@@ -13,7 +13,7 @@ describe('dev is small and cheap', () => {
   test('a single small node group from the config', () => {
     const groups = resourcesOf(dev.templates.cluster, 'AWS::EKS::Nodegroup').map(([, r]) => r.Properties);
     expect(groups).toHaveLength(1);
-    expect(groups[0].ScalingConfig).toEqual({ MinSize: 1, MaxSize: 3, DesiredSize: 1 });
+    expect(groups[0].ScalingConfig).toEqual({ MinSize: 2, MaxSize: 3, DesiredSize: 2 });
   });
   test('stacks are not termination-protected outside production', () => {
     for (const s of Object.values(dev.stacks)) expect(s.terminationProtection).toBe(false);

@@ -22,7 +22,8 @@ export const dev: EnvironmentConfigInput = {
     endpointAccess: 'public-and-private',
     publicAccessCidrs: ['203.0.113.0/24'],
     maxTotalNodes: 4,
-    nodeGroups: [{ name: 'general', instanceType: 'm5.large', minSize: 1, maxSize: 3, diskSizeGiB: 40 }],
+    // Two nodes minimum: the platform's minimum footprint (36 pods incl. system add-ons) does not fit one m5.large (npm run verify, capacity).
+    nodeGroups: [{ name: 'general', instanceType: 'm5.large', minSize: 2, maxSize: 3, diskSizeGiB: 40 }],
   },
   app: { minReplicas: 1, maxReplicas: 3, ...appImages('111111111111', 'us-west-2') },
   // Placeholder hosted zone id: replace with the real zone before the first deploy.

@@ -1,6 +1,6 @@
 /** Step 2: the plan. Read-only: `cdk diff` of the environment's stacks and a server-side `kubectl diff` of dist/. */
 import type { ApplyPlan, ManifestFile } from './apply-order';
-import { cdkDiff, kubectlDiff } from './commands';
+import { cdkDiff, kubectl, kubectlDiff } from './commands';
 import type { DeployContext } from './context';
 import { firstLine } from './runner';
 
@@ -37,7 +37,18 @@ export async function runPlan(ctx: DeployContext, plan: ApplyPlan): Promise<Plan
   if (cdk.code !== 0) failures.push(`cdk diff failed (exit ${cdk.code}): ${firstLine(cdk.stderr) || firstLine(cdk.stdout) || 'see output above'}`);
 
   ctx.log.info('plan: Kubernetes (server-side dry run against the cluster)');
-  const kd = await ctx.runner.run(kubectlDiff(ctx.kubeContext, appliedDirs(ctx, plan)), { echo: true });
+  // A server-side dry run of a namespaced object fails when its namespace does not exist yet (first deploy, or a
+  // namespace added in this change): those directories are reported as "all new" instead of diffed.
+  const existing = await ctx.runner.run(kubectl(ctx.kubeContext, ['get', 'namespaces', '-o', 'name']));
+  if (existing.code !== 0) {
+    failures.push(`kubectl get namespaces failed (exit ${existing.code}): ${firstLine(existing.stderr) || 'no output'}`);
+    return { ok: false, failures };
+  }
+  const present = new Set(existing.stdout.split('\n').map((l) => l.trim().replace(/^namespace\//, '')).filter(Boolean));
+  const missing = plan.namespaces.filter((n) => !present.has(n.namespace));
+  for (const n of missing) ctx.log.info(`namespace ${n.namespace} does not exist yet: its ${n.files.length} object(s) will all be created (not diffed)`);
+  const dirs = appliedDirs({ ...ctx }, { ...plan, namespaces: plan.namespaces.filter((n) => present.has(n.namespace)) });
+  const kd = await ctx.runner.run(kubectlDiff(ctx.kubeContext, dirs), { echo: true });
   // kubectl diff: 0 = no differences, 1 = differences (the normal case before a deploy), >1 = kubectl or diff failed.
   if (kd.code === 0) ctx.log.info('kubectl diff: no differences');
   else if (kd.code === 1) ctx.log.info('kubectl diff: differences shown above');

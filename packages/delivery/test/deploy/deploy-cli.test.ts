@@ -62,6 +62,15 @@ describe('npm run deploy against recording stand-ins', () => {
     expect(run.stdout).toContain('plan only: nothing was applied');
   });
 
+  test('--plan-only on an empty cluster diffs the cluster-scoped objects only and reports the namespaces as all new', () => {
+    const run = runDeploy(s, ['--env', ENV, '--plan-only'], { ...OK_ENV, STANDIN_NAMESPACES: 'default kube-system' });
+    expect(run.code).toBe(0);
+    const diff = run.records.find((r) => r.tool === 'kubectl' && sub(r)[0] === 'diff')!;
+    expect(diff.files.map((f) => f.arg)).toEqual([`${K8S}/_cluster`]);
+    for (const ns of ORDER) expect(run.stdout).toMatch(new RegExp(`namespace ${ns} does not exist yet: its \\d+ object\\(s\\) will all be created`));
+    expect(run.records.filter(isMutating).map(commandLine)).toEqual([]);
+  });
+
   test('a full deploy applies in dependency order, one namespace-scoped ApplySet each, gated on rollouts, then smoke tests and records the revision', () => {
     const run = runDeploy(s, ['--env', ENV, '--yes'], OK_ENV);
     expect(run.code).toBe(0);

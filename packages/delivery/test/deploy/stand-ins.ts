@@ -95,6 +95,10 @@ if (tool === 'aws') {
   } else if (sub[0] === 'diff') { out('diff -u -N /tmp/LIVE/apps.v1.Deployment.optibid.backend /tmp/MERGED/apps.v1.Deployment.optibid.backend\n-  image: old\n+  image: new'); process.exit(1); }
   else if (sub[0] === 'apply') { for (const f of rec.files) for (const n of f.names) out(n.replace(/\.ya?ml$/, '') + ' serverside-applied'); if (rec.stdin !== undefined) out('configmap serverside-applied'); }
   else if (sub[0] === 'wait') out('externalsecret.external-secrets.io/all condition met');
+  else if (sub[0] === 'get' && sub[1] === 'namespaces') {
+    const list = env.STANDIN_NAMESPACES !== undefined ? env.STANDIN_NAMESPACES : 'default kube-system optibid optibid-data monitoring monitoring-agents';
+    for (const n of list.split(/\s+/).filter(Boolean)) out('namespace/' + n);
+  }
   else if (sub[0] === 'rollout' && sub[1] === 'status') out(sub[4] + ' successfully rolled out');
   else if (sub[0] === 'rollout' && sub[1] === 'undo') out(sub[4] + ' rolled back');
   else if (sub[0] === 'get' && has('deploy-revision')) {

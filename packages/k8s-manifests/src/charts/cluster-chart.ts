@@ -32,7 +32,7 @@ export class ClusterChart extends Chart {
     new AwsClusterSecretStore(this, 'SecretStore', {
       name: names.externalSecrets.clusterSecretStore,
       region: config.region,
-      namespaces: [names.namespaces.app, names.namespaces.data, names.namespaces.monitoring],
+      namespaces: [names.namespaces.app, names.namespaces.data, names.namespaces.monitoring, names.namespaces.monitoringAgents],
       labels: labels(names.externalSecrets.clusterSecretStore, 'secrets'),
     });
     new OperatorRbac(this, 'OperatorRbac', {

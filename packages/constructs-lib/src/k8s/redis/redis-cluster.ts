@@ -162,7 +162,14 @@ export class RedisCluster extends Construct {
       },
     });
     // One node at a time: with a replica per primary a drain never takes a shard's both copies.
-    new k8s.KubePodDisruptionBudget(this, 'Pdb', { metadata: meta(svc.name), spec: { selector: { matchLabels: selector }, maxUnavailable: intOrStr(1) } });
+    // Voluntary evictions one pod at a time (two at once could be a shard's primary and its replica). A zone loss
+    // takes every pod of one zone, which the zone-aware bootstrap makes safe: a shard's copies sit in different zones.
+    const zones = config.availabilityZones.length;
+    const zoneLoss =
+      r.replicasPerPrimary > 0 && zones > 1
+        ? { annotations: { 'optibid.io/zone-loss-tolerance': String(Math.ceil(pods / zones)), 'optibid.io/zone-loss-reason': "bootstrap.sh places each shard's primary and replicas in different zones" } }
+        : {};
+    new k8s.KubePodDisruptionBudget(this, 'Pdb', { metadata: { ...meta(svc.name), ...zoneLoss }, spec: { selector: { matchLabels: selector }, maxUnavailable: intOrStr(1) } });
 
     // Helper pods (bootstrap, backup) run redis-cli from the same image with the default user's password.
     const jobLabelSet = (name: string) => ({ ...this.labels, name, instance: `${name}-${config.name}`, component: 'cache-operations' });

@@ -1,0 +1,45 @@
+/**
+ * `contract`: the CloudFormation templates and the Kubernetes YAML of one environment fit together — what the YAML
+ * expects from AWS exists in the templates, and what the templates grant the cluster is what the YAML uses. It reads
+ * only the rendered files (dist/), through `../cfn` for the templates.
+ *
+ * Rules (each in `./contract/`):
+ * - `workload-identity`  Pod Identity associations ↔ service accounts and the pods that need AWS.
+ * - `external-secrets`   ExternalSecret keys ↔ Secrets Manager secrets, store region, the reader's IAM policy.
+ * - `backup-target`      pgBackRest / aws CLI backup bucket, prefix, region, KMS key ↔ bucket, alias, backup role.
+ * - `waf`                the edge Ingress's web ACL ↔ the WAFv2 web ACL of the edge stack.
+ * - `storage-class`      the default StorageClass ↔ EBS CSI add-on, encryption alias, EBS CSI role.
+ * - `cluster-identity`   cluster name / region / account used in YAML and chart values ↔ the EKS cluster and stacks.
+ * - `ingress-class`      the Ingresses' classes ↔ the ingress controller charts the cluster template installs.
+ */
+import type { Finding, VerifyCheck } from '../types';
+import { backupTarget } from './contract/backup-target';
+import { clusterIdentity } from './contract/cluster-identity';
+import { externalSecrets } from './contract/external-secrets';
+import { ingressClass } from './contract/ingress-class';
+import { storageClass } from './contract/storage-class';
+import { waf } from './contract/waf';
+import { workloadIdentity } from './contract/workload-identity';
+import { dedupe, findingMaker, type Rule } from './references/kube';
+
+/** The rules in the order they run, by name. */
+export const CONTRACT_RULES: Readonly<Record<string, Rule>> = {
+  'workload-identity': workloadIdentity,
+  'external-secrets': externalSecrets,
+  'backup-target': backupTarget,
+  waf,
+  'storage-class': storageClass,
+  'cluster-identity': clusterIdentity,
+  'ingress-class': ingressClass,
+};
+
+export const contractCheck: VerifyCheck = {
+  name: 'contract',
+  description: 'The CloudFormation templates and the Kubernetes YAML fit together: workload identities, External Secrets, backup bucket and keys, WAF, storage encryption, cluster name/region/account and ingress classes.',
+  run(env) {
+    const f = findingMaker('contract', env);
+    const findings: Finding[] = [];
+    for (const rule of Object.values(CONTRACT_RULES)) findings.push(...rule(env, f));
+    return { findings: dedupe(findings) };
+  },
+};

@@ -1,0 +1,159 @@
+/**
+ * `workload-identity`: the AWS identities the templates give Kubernetes service accounts fit the YAML.
+ *
+ * - Every EKS Pod Identity association (`AWS::EKS::PodIdentityAssociation`, and add-on `PodIdentityAssociations`)
+ *   is used: its service account is rendered in the YAML (and some rendered pod runs under it), or is created by a
+ *   chart / add-on the templates install (`./references/system`: chart values `*.serviceAccount.name`; the add-on
+ *   table with the reason for each). It names the cluster of the templates and a role of the templates that trusts
+ *   `pods.eks.amazonaws.com`. No service account has two associations.
+ * - Every rendered pod that needs AWS (it mounts a pgBackRest configuration with an S3 repository, calls the aws CLI
+ *   or an `s3://` URL, or its ServiceAccount carries an IRSA annotation) runs under a service account with exactly
+ *   one identity (one association, or the IRSA annotation).
+ * - Every installed chart that calls AWS (table {@link CHART_AWS_NEEDS}) has exactly one identity for its service
+ *   account.
+ * - An IRSA annotation `eks.amazonaws.com/role-arn` names a role of the templates whose trust policy admits the
+ *   service account through `sts:AssumeRoleWithWebIdentity`.
+ * - With any Pod Identity association, the templates install the `eks-pod-identity-agent` add-on (without it no pod
+ *   gets credentials); and a pod that needs AWS through an association, when NetworkPolicies restrict its egress, may
+ *   reach the agent (`169.254.170.23:80/TCP`) and HTTPS (`443/TCP`, the AWS endpoints).
+ */
+import type { Finding, RenderedEnvironment } from '../../types';
+import { objectId } from '../../types';
+import { eksAddons, eksClusters, helmCharts, podIdentities, resourceId, roleByArn, trustsPodIdentity, trustsServiceAccount, type HelmChart } from '../../cfn';
+import { kubeIndex, ofKind, selectorMatches, serviceAccountOf, type MakeFinding, type PodTemplate } from '../references/kube';
+import { chartServiceAccount, externalServiceAccounts } from '../references/system';
+import { describeIdentity, identityOf, IRSA_ANNOTATION, podsNeedingAws, podsUnder } from './identity';
+
+/**
+ * Charts whose controller calls AWS APIs, and when (from the chart values or the YAML that configures it):
+ * - `aws-load-balancer-controller`: always — it creates the ALBs and target groups (ELB, EC2, WAF, ACM APIs);
+ * - `cluster-autoscaler` with `cloudProvider: aws` (the default here): it resizes the node groups' Auto Scaling groups;
+ * - `external-secrets`: when a (Cluster)SecretStore reads AWS with the controller's own identity (no `auth`);
+ * - `cert-manager`: when an (Cluster)Issuer solves DNS-01 in Route 53 without static keys or a role to assume;
+ * - `external-dns`: always (Route 53).
+ */
+export const CHART_AWS_NEEDS: Record<string, (env: RenderedEnvironment, c: HelmChart) => string | undefined> = {
+  'aws-load-balancer-controller': () => 'it manages the load balancers through the ELB and EC2 APIs',
+  'cluster-autoscaler': (_env, c) => ((c.values?.cloudProvider ?? 'aws') === 'aws' ? 'it resizes the node groups (Auto Scaling API)' : undefined),
+  'external-dns': () => 'it writes Route 53 records',
+  'external-secrets': (env) => {
+    const stores = [...ofKind(env, 'ClusterSecretStore'), ...ofKind(env, 'SecretStore')].filter((s) => s.spec?.provider?.aws && !s.spec.provider.aws.auth);
+    return stores.length ? `${stores.map(objectId).join(', ')} read${stores.length === 1 ? 's' : ''} AWS with the controller's identity` : undefined;
+  },
+  'cert-manager': (env) => {
+    const issuers = [...ofKind(env, 'ClusterIssuer'), ...ofKind(env, 'Issuer')].filter((i) =>
+      (i.spec?.acme?.solvers ?? []).some((s: any) => s.dns01?.route53 && !s.dns01.route53.accessKeyID && !s.dns01.route53.accessKeyIDSecretRef && !s.dns01.route53.secretAccessKeySecretRef && !s.dns01.route53.role && !s.dns01.route53.auth),
+    );
+    return issuers.length ? `${issuers.map(objectId).join(', ')} solve${issuers.length === 1 ? 's' : ''} DNS-01 in Route 53 with the controller's identity` : undefined;
+  },
+};
+
+/** The EKS Pod Identity agent's link-local address and port (the container credentials endpoint). */
+export const POD_IDENTITY_AGENT = { ip: '169.254.170.23', port: 80 };
+
+function ipv4(ip: string): number {
+  return ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+}
+
+function inCidr(ip: string, cidr: string): boolean {
+  const [base, bits] = cidr.split('/');
+  if (!/^\d+\.\d+\.\d+\.\d+$/.test(base ?? '')) return false;
+  const size = 2 ** (32 - Number(bits ?? 32));
+  return Math.floor(ipv4(ip) / size) === Math.floor(ipv4(base) / size);
+}
+
+/**
+ * Whether the NetworkPolicies of a pod's namespace let it open TCP connections to `port` at `ip` (any IP outside the
+ * cluster when `ip` is undefined, through an ipBlock or an unrestricted rule). True when no policy restricts its egress.
+ */
+export function egressAllowed(env: RenderedEnvironment, t: PodTemplate, port: number, ip?: string): boolean {
+  const policies = ofKind(env, 'NetworkPolicy').filter(
+    (np) => (np.metadata.namespace ?? 'default') === t.namespace && (np.spec?.policyTypes ?? []).includes('Egress') && selectorMatches(np.spec?.podSelector ?? {}, t.labels, t.runtimeLabels),
+  );
+  if (!policies.length) return true;
+  return policies.some((np) =>
+    (np.spec.egress ?? []).some((r: any) => {
+      const portOk = !r.ports?.length || r.ports.some((p: any) => (p.protocol ?? 'TCP') === 'TCP' && (p.port === undefined || (typeof p.port === 'number' && p.port <= port && port <= (p.endPort ?? p.port))));
+      if (!portOk) return false;
+      if (!r.to?.length) return true;
+      return r.to.some((peer: any) => peer.ipBlock && (ip === undefined || (inCidr(ip, peer.ipBlock.cidr) && !(peer.ipBlock.except ?? []).some((e: string) => inCidr(ip, e)))));
+    }),
+  );
+}
+
+export function workloadIdentity(env: RenderedEnvironment, f: MakeFinding): Finding[] {
+  const rule = 'workload-identity';
+  const out: Finding[] = [];
+  const ix = kubeIndex(env);
+  const clusterNames = eksClusters(env).map((c) => c.name);
+  const external = externalServiceAccounts(env);
+  const associations = podIdentities(env);
+
+  for (const a of associations) {
+    const id = resourceId(a.resource);
+    const who = `${a.namespace}/${a.serviceAccount}`;
+    if (a.clusterName && clusterNames.length && !clusterNames.includes(a.clusterName)) {
+      out.push(f(rule, id, `${a.field}.ClusterName`, `association for ${who} names cluster ${a.clusterName}, which is not the AWS::EKS::Cluster of the templates (${clusterNames.join(', ')})`));
+    }
+    if (!a.role) out.push(f(rule, id, `${a.field}.RoleArn`, `association for ${who} names role ${a.roleArn}, which is no AWS::IAM::Role of the templates`));
+    else if (!trustsPodIdentity(env, a.role)) out.push(f(rule, id, `${a.field}.RoleArn`, `association for ${who} uses role ${resourceId(a.role)}, whose trust policy does not let pods.eks.amazonaws.com sts:AssumeRole and sts:TagSession: the pods would get no credentials`));
+    const rendered = ix.get('ServiceAccount', a.namespace, a.serviceAccount);
+    const provided = external.filter((e) => e.namespace === a.namespace && e.name === a.serviceAccount);
+    if (!rendered && !provided.length) {
+      const known = [...ofKind(env, 'ServiceAccount').map((s) => `${s.metadata.namespace}/${s.metadata.name}`), ...external.map((e) => `${e.namespace}/${e.name}`)];
+      out.push(f(rule, id, `${a.field}.ServiceAccount`, `unused association: ServiceAccount ${who} is neither rendered in the YAML nor created by a chart or add-on of the templates, so no pod gets this role (known service accounts: ${known.sort().join(', ')})`));
+    } else if (rendered && !provided.length && !podsUnder(env, a.namespace, a.serviceAccount).length) {
+      out.push(f(rule, id, `${a.field}.ServiceAccount`, `unused association: no rendered pod runs under ServiceAccount ${who}`));
+    }
+  }
+  if (associations.length && !eksAddons(env).some((a) => a.name === 'eks-pod-identity-agent')) {
+    const first = associations[0];
+    out.push(f(rule, resourceId(first.resource), first.field, `the templates define ${associations.length} Pod Identity association(s) but install no AWS::EKS::Addon eks-pod-identity-agent: no pod would get credentials`));
+  }
+  const byAccount = new Map<string, typeof associations>();
+  for (const a of associations) {
+    const k = `${a.namespace}/${a.serviceAccount}`;
+    byAccount.set(k, [...(byAccount.get(k) ?? []), a]);
+  }
+  for (const [k, list] of byAccount) {
+    for (const dup of list.slice(1)) out.push(f(rule, resourceId(dup.resource), `${dup.field}.ServiceAccount`, `ServiceAccount ${k} has ${list.length} Pod Identity associations (${list.map((x) => resourceId(x.resource)).join(', ')}): exactly one expected`));
+  }
+
+  for (const { template: t, reasons } of podsNeedingAws(env)) {
+    const sa = serviceAccountOf(t);
+    const id = identityOf(env, t.namespace, sa);
+    const count = id.associations.length + (id.irsaRoleArn ? 1 : 0);
+    if (count === 0) out.push(f(rule, t.ownerId, `${t.specPath}.serviceAccountName`, `pods need AWS credentials (${reasons.join('; ')}) but ServiceAccount ${t.namespace}/${sa} has no EKS Pod Identity association in the templates and no ${IRSA_ANNOTATION} annotation`));
+    else if (count > 1) out.push(f(rule, t.ownerId, `${t.specPath}.serviceAccountName`, `pods need AWS credentials and ServiceAccount ${t.namespace}/${sa} has ${count} identities (${describeIdentity(id)}): exactly one expected`));
+    if (id.associations.length && !egressAllowed(env, t, POD_IDENTITY_AGENT.port, POD_IDENTITY_AGENT.ip)) {
+      out.push(f(rule, t.ownerId, `${t.specPath}.serviceAccountName`, `pods get AWS credentials from the EKS Pod Identity agent, but the NetworkPolicies of ${t.namespace} do not let them reach ${POD_IDENTITY_AGENT.ip}:${POD_IDENTITY_AGENT.port}/TCP`));
+    }
+    if (count && !egressAllowed(env, t, 443)) {
+      out.push(f(rule, t.ownerId, `${t.specPath}.serviceAccountName`, `pods need AWS (${reasons[0]}), but the NetworkPolicies of ${t.namespace} let them reach no address on 443/TCP (the AWS endpoints)`));
+    }
+  }
+
+  for (const c of helmCharts(env)) {
+    const need = CHART_AWS_NEEDS[c.chart]?.(env, c);
+    if (!need) continue;
+    const sa = chartServiceAccount(c);
+    if (!sa) {
+      out.push(f(rule, resourceId(c), 'Properties.Values', `chart ${c.release} needs AWS (${need}) but its values do not name its service account, so no association can be proven to match it`));
+      continue;
+    }
+    const id = identityOf(env, c.namespace, sa);
+    const count = id.associations.length + (id.irsaRoleArn ? 1 : 0);
+    if (count !== 1) out.push(f(rule, resourceId(c), 'Properties.Values', `chart ${c.release} needs AWS (${need}); its ServiceAccount ${c.namespace}/${sa} has ${count === 0 ? 'no EKS Pod Identity association in the templates' : `${count} identities (${describeIdentity(id)}): exactly one expected`}`));
+  }
+
+  for (const sa of ofKind(env, 'ServiceAccount')) {
+    const arn = sa.metadata.annotations?.[IRSA_ANNOTATION];
+    if (!arn) continue;
+    const ns = sa.metadata.namespace ?? 'default';
+    const field = `metadata.annotations[${JSON.stringify(IRSA_ANNOTATION)}]`;
+    const role = roleByArn(env, arn);
+    if (!role) out.push(f(rule, objectId(sa), field, `IRSA role ${arn} is no AWS::IAM::Role of the templates (by RoleName and account)`));
+    else if (!trustsServiceAccount(env, role, ns, sa.metadata.name)) out.push(f(rule, objectId(sa), field, `IRSA role ${resourceId(role)} does not trust system:serviceaccount:${ns}:${sa.metadata.name} through sts:AssumeRoleWithWebIdentity`));
+  }
+  return out;
+}

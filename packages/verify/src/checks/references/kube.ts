@@ -1,0 +1,247 @@
+/**
+ * Reading the rendered Kubernetes objects: pod templates of every workload kind, label selectors, the ConfigMaps
+ * and Secrets a pod uses, namespaces. Shared by the `references` and `contract` checks.
+ */
+import { parse as parseYaml } from 'yaml';
+import type { Finding, KubeObject, RenderedEnvironment } from '../../types';
+import { objectId } from '../../types';
+
+export type Labels = Readonly<Record<string, string>>;
+
+/** A label selector as Kubernetes writes it (`matchLabels` and `matchExpressions`). */
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: string; values?: string[] }[];
+}
+
+/** One pod template: of a Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, or a bare Pod. */
+export interface PodTemplate {
+  readonly owner: KubeObject;
+  /** `<Kind>/<namespace>/<name>` of the owner. */
+  readonly ownerId: string;
+  readonly namespace: string;
+  readonly labels: Labels;
+  readonly annotations: Labels;
+  /** The pod spec. */
+  readonly spec: any;
+  /** Field path of the pod spec within the owner, e.g. `spec.template.spec` or `spec.jobTemplate.spec.template.spec`. */
+  readonly specPath: string;
+  /**
+   * Labels a process in the pod sets on its own pod at run time, with their possible values (Patroni's role label,
+   * declared in the Patroni configuration the pod mounts). A selector on them matches the template.
+   */
+  readonly runtimeLabels: Readonly<Record<string, readonly string[]>>;
+}
+
+/** A container of a pod template, with its field path. */
+export interface ContainerRef {
+  readonly container: any;
+  /** e.g. `spec.template.spec.containers[1]`. */
+  readonly path: string;
+  readonly init: boolean;
+}
+
+export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod'] as const;
+
+function templateOf(obj: KubeObject): { template: any; path: string } | undefined {
+  switch (obj.kind) {
+    case 'Deployment':
+    case 'StatefulSet':
+    case 'DaemonSet':
+    case 'ReplicaSet':
+    case 'Job':
+      return obj.spec?.template ? { template: obj.spec.template, path: 'spec.template' } : undefined;
+    case 'CronJob':
+      return obj.spec?.jobTemplate?.spec?.template ? { template: obj.spec.jobTemplate.spec.template, path: 'spec.jobTemplate.spec.template' } : undefined;
+    case 'Pod':
+      return { template: { metadata: obj.metadata, spec: obj.spec }, path: '' };
+    default:
+      return undefined;
+  }
+}
+
+/** Index of one environment's objects. Built once per environment object (environments are immutable). */
+export interface KubeIndex {
+  readonly all: readonly KubeObject[];
+  readonly byKind: ReadonlyMap<string, readonly KubeObject[]>;
+  get(kind: string, namespace: string | undefined, name: string): KubeObject | undefined;
+  readonly podTemplates: readonly PodTemplate[];
+  /** Namespaces rendered in YAML (Namespace objects), by name, with their labels (metadata.name label added). */
+  readonly namespaces: ReadonlyMap<string, Labels>;
+}
+
+const indexCache = new WeakMap<RenderedEnvironment, KubeIndex>();
+
+export function kubeIndex(env: RenderedEnvironment): KubeIndex {
+  let ix = indexCache.get(env);
+  if (ix) return ix;
+  const all = env.objects.map((o) => o.obj);
+  const byKind = new Map<string, KubeObject[]>();
+  const byKey = new Map<string, KubeObject>();
+  for (const o of all) {
+    if (!byKind.has(o.kind)) byKind.set(o.kind, []);
+    byKind.get(o.kind)!.push(o);
+    byKey.set(`${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`, o);
+  }
+  const get = (kind: string, namespace: string | undefined, name: string) => byKey.get(`${kind}/${namespace ?? ''}/${name}`);
+  const podTemplates: PodTemplate[] = [];
+  for (const o of all) {
+    const t = templateOf(o);
+    if (!t || !t.template?.spec) continue;
+    const namespace = o.metadata.namespace ?? 'default';
+    const spec = t.template.spec;
+    podTemplates.push({
+      owner: o,
+      ownerId: objectId(o),
+      namespace,
+      labels: t.template.metadata?.labels ?? {},
+      annotations: t.template.metadata?.annotations ?? {},
+      spec,
+      specPath: t.path ? `${t.path}.spec` : 'spec',
+      runtimeLabels: runtimeLabelsOf(spec, namespace, get),
+    });
+  }
+  const namespaces = new Map<string, Labels>();
+  for (const n of byKind.get('Namespace') ?? []) namespaces.set(n.metadata.name, { ...(n.metadata.labels ?? {}), 'kubernetes.io/metadata.name': n.metadata.name });
+  ix = { all, byKind, get, podTemplates, namespaces };
+  indexCache.set(env, ix);
+  return ix;
+}
+
+export function ofKind(env: RenderedEnvironment, kind: string): readonly KubeObject[] {
+  return kubeIndex(env).byKind.get(kind) ?? [];
+}
+
+/** Containers and init containers (ephemeral containers have no ports or probes). */
+export function containersOf(t: PodTemplate): ContainerRef[] {
+  const out: ContainerRef[] = [];
+  (t.spec.initContainers ?? []).forEach((c: any, i: number) => out.push({ container: c, path: `${t.specPath}.initContainers[${i}]`, init: true }));
+  (t.spec.containers ?? []).forEach((c: any, i: number) => out.push({ container: c, path: `${t.specPath}.containers[${i}]`, init: false }));
+  return out;
+}
+
+/** The ConfigMaps a pod template mounts or reads (volumes, projected volumes, envFrom, env), by name. */
+export function configMapsUsed(t: PodTemplate): Set<string> {
+  const names = new Set<string>();
+  for (const v of t.spec.volumes ?? []) {
+    if (v.configMap?.name) names.add(v.configMap.name);
+    for (const s of v.projected?.sources ?? []) if (s.configMap?.name) names.add(s.configMap.name);
+  }
+  for (const { container: c } of containersOf(t)) {
+    for (const e of c.envFrom ?? []) if (e.configMapRef?.name) names.add(e.configMapRef.name);
+    for (const e of c.env ?? []) if (e.valueFrom?.configMapKeyRef?.name) names.add(e.valueFrom.configMapKeyRef.name);
+  }
+  return names;
+}
+
+/** The service account a pod runs under (`default` when unset). */
+export function serviceAccountOf(t: PodTemplate): string {
+  return t.spec.serviceAccountName ?? t.spec.serviceAccount ?? 'default';
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Runtime labels (Patroni)
+
+/**
+ * Patroni labels its own pods with its role (`kubernetes.role_label`, default `role`) — the leader value
+ * (`leader_label_value`, `primary` since Patroni 4, `master` before), the follower value (`follower_label_value`,
+ * default `replica`) and the standby-leader value. Services that select the primary or the replicas rely on it: the
+ * values are read from the Patroni configuration (a ConfigMap the pod mounts with a `kubernetes:` section).
+ */
+function runtimeLabelsOf(spec: any, namespace: string, get: KubeIndex['get']): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  const mounted = new Set<string>();
+  for (const v of spec.volumes ?? []) {
+    if (v.configMap?.name) mounted.add(v.configMap.name);
+    for (const s of v.projected?.sources ?? []) if (s.configMap?.name) mounted.add(s.configMap.name);
+  }
+  for (const name of mounted) {
+    const cm = get('ConfigMap', namespace, name);
+    for (const text of Object.values<unknown>(cm?.data ?? {})) {
+      if (typeof text !== 'string' || !/^kubernetes:/m.test(text) || !/^scope:/m.test(text)) continue;
+      let conf: any;
+      try {
+        conf = parseYaml(text);
+      } catch {
+        continue;
+      }
+      const k = conf?.kubernetes;
+      if (!k || typeof k !== 'object') continue;
+      const label = String(k.role_label ?? 'role');
+      const values = k.leader_label_value ? [String(k.leader_label_value)] : ['primary', 'master'];
+      values.push(String(k.follower_label_value ?? 'replica'), String(k.standby_leader_label_value ?? values[0]));
+      out[label] = [...new Set([...(out[label] ?? []), ...values])];
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Selectors
+
+/** Whether a label selector matches a label set (runtime labels may take any of their values, or be absent). */
+export function selectorMatches(sel: LabelSelector | undefined, labels: Labels, runtime: Readonly<Record<string, readonly string[]>> = {}): boolean {
+  if (!sel) return false;
+  const can = (key: string, pred: (v: string | undefined) => boolean) => (key in labels ? pred(labels[key]) : pred(undefined) || (runtime[key] ?? []).some((v) => pred(v)));
+  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (!can(k, (x) => x === String(v))) return false;
+  for (const e of sel.matchExpressions ?? []) {
+    const values = (e.values ?? []).map(String);
+    const ok =
+      e.operator === 'In'
+        ? can(e.key, (x) => x !== undefined && values.includes(x))
+        : e.operator === 'NotIn'
+          ? can(e.key, (x) => x === undefined || !values.includes(x))
+          : e.operator === 'Exists'
+            ? can(e.key, (x) => x !== undefined)
+            : e.operator === 'DoesNotExist'
+              ? can(e.key, (x) => x === undefined)
+              : false;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+/** A Service-style selector (a plain map) as a label selector. */
+export function mapSelector(m: Record<string, string> | undefined): LabelSelector | undefined {
+  return m ? { matchLabels: m } : undefined;
+}
+
+export function isEmptySelector(sel: LabelSelector | undefined): boolean {
+  return !!sel && Object.keys(sel.matchLabels ?? {}).length === 0 && (sel.matchExpressions ?? []).length === 0;
+}
+
+/** The pod templates of a namespace a selector matches. */
+export function podsSelected(env: RenderedEnvironment, namespace: string, sel: LabelSelector | undefined): PodTemplate[] {
+  return kubeIndex(env).podTemplates.filter((t) => t.namespace === namespace && selectorMatches(sel, t.labels, t.runtimeLabels));
+}
+
+export function describeSelector(sel: LabelSelector | undefined): string {
+  if (!sel) return '(none)';
+  const parts = Object.entries(sel.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
+  for (const e of sel.matchExpressions ?? []) parts.push(`${e.key} ${e.operator}${e.values ? ` (${e.values.join(', ')})` : ''}`);
+  return parts.length ? parts.join(', ') : '{} (everything)';
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Findings
+
+/** Makes findings of one check and environment. */
+export function findingMaker(check: string, env: RenderedEnvironment) {
+  return (rule: string, object: string, field: string | undefined, message: string): Finding => ({ check, rule, env: env.name, object, ...(field !== undefined ? { field } : {}), message });
+}
+
+export type MakeFinding = ReturnType<typeof findingMaker>;
+
+/** One named rule of a check: a pure function of the environment. */
+export type Rule = (env: RenderedEnvironment, f: MakeFinding) => Finding[];
+
+/** Removes findings with the same rule, object, field and message (several paths can reach one defect). */
+export function dedupe(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    const k = `${f.rule}\u0000${f.object}\u0000${f.field ?? ''}\u0000${f.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
