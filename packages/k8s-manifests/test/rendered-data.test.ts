@@ -1,17 +1,8 @@
-import * as path from 'path';
 import { parse } from 'yaml';
 import { loadEnvironment, platformNames } from '@optibid/constructs-lib';
-import { loadEnvironmentDir } from '../src/gates/load';
-import type { KubeObject } from '../src/gates/types';
+import { find, rendered } from './rendered-support';
 
 /** The PostgreSQL tier as rendered in dist/k8s (read from the files, not the TypeScript). */
-const REPO = path.resolve(__dirname, '../../..');
-const rendered = (env: string) => loadEnvironmentDir(path.join(REPO, 'dist/k8s', env)).map((o) => o.obj);
-const find = (objects: KubeObject[], kind: string, name: string) => {
-  const o = objects.find((x) => x.kind === kind && x.metadata.name === name);
-  if (!o) throw new Error(`${kind}/${name} not rendered`);
-  return o;
-};
 const prod = rendered('production');
 const names = platformNames(loadEnvironment('production'));
 const DATA = names.namespaces.data;

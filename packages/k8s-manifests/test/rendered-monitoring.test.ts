@@ -3,17 +3,10 @@ import * as path from 'path';
 import { parse } from 'yaml';
 import { ENVIRONMENT_INPUTS } from '@optibid/constructs-lib';
 import { CONFIG_CHECKSUM_ANNOTATION, configChecksum } from '@optibid/constructs-lib/k8s';
-import { loadEnvironmentDir } from '../src/gates/load';
 import type { KubeObject } from '../src/gates/types';
+import { find, rendered, REPO } from './rendered-support';
 
 /** The monitoring tier as rendered in dist/k8s (read from the files, not from TypeScript). */
-const REPO = path.resolve(__dirname, '../../..');
-const rendered = (env: string) => loadEnvironmentDir(path.join(REPO, 'dist/k8s', env)).map((o) => o.obj);
-const find = (objects: KubeObject[], kind: string, name: string) => {
-  const o = objects.find((x) => x.kind === kind && x.metadata.name === name);
-  if (!o) throw new Error(`${kind}/${name} not rendered`);
-  return o;
-};
 const prod = rendered('production');
 const ENVIRONMENT_NAMES = ENVIRONMENT_INPUTS.map((e) => e.name);
 

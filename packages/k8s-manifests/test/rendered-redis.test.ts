@@ -1,16 +1,7 @@
-import * as path from 'path';
 import { loadEnvironment, platformNames, redisMaxmemoryBytes } from '@optibid/constructs-lib';
-import { loadEnvironmentDir } from '../src/gates/load';
-import type { KubeObject } from '../src/gates/types';
+import { find, rendered } from './rendered-support';
 
 /** The Redis tier as rendered in dist/k8s (read from the files). */
-const REPO = path.resolve(__dirname, '../../..');
-const rendered = (env: string) => loadEnvironmentDir(path.join(REPO, 'dist/k8s', env)).map((o) => o.obj);
-const find = (objects: KubeObject[], kind: string, name: string) => {
-  const o = objects.find((x) => x.kind === kind && x.metadata.name === name);
-  if (!o) throw new Error(`${kind}/${name} not rendered`);
-  return o;
-};
 const prod = rendered('production');
 const config = loadEnvironment('production');
 const names = platformNames(config);

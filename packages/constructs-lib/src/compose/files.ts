@@ -4,6 +4,7 @@ import { authPolicyDocument } from '../k8s/auth-policy';
 import { initSql, PG_PATHS, PG_ROLES, pgbouncerIni } from '../k8s/postgres/postgres-files';
 import { aclTemplate, REDIS_PATHS, REDIS_USERS, redisConf } from '../k8s/redis/redis-files';
 import type { PlatformNames } from '../naming/naming';
+import { jaegerConfig } from '../k8s/monitoring/jaeger-config';
 
 /**
  * The files docker-compose.yaml mounts, derived from the same pure functions that render the cluster's ConfigMaps
@@ -182,29 +183,7 @@ exec redis-server ${COMPOSE_MOUNTS.redisConf} --cluster-announce-hostname ${comp
 
 /** Jaeger storage locally: in memory (the cluster keeps Badger on a volume for the retention period). */
 export const COMPOSE_JAEGER_STORAGE = { memory: { max_traces: 100000 } } as const;
-export const JAEGER_HEALTH_PORT = 13133;
-export const JAEGER_METRICS_PORT = 8888;
-
-/** Jaeger v2 configuration: the cluster's (monitoring/jaeger.ts) with in-memory storage. */
-export function jaegerConfig({ names }: ComposeFileInput) {
-  const collector = names.services.tracing;
-  const query = names.services.tracingQuery;
-  return {
-    service: {
-      extensions: ['jaeger_storage', 'jaeger_query', 'healthcheckv2'],
-      pipelines: { traces: { receivers: ['otlp'], processors: ['batch'], exporters: ['jaeger_storage_exporter'] } },
-      telemetry: { metrics: { level: 'detailed', readers: [{ pull: { exporter: { prometheus: { host: '0.0.0.0', port: JAEGER_METRICS_PORT } } } }] } },
-    },
-    extensions: {
-      healthcheckv2: { use_v2: true, http: { endpoint: `0.0.0.0:${JAEGER_HEALTH_PORT}` } },
-      jaeger_query: { storage: { traces: 'main' }, http: { endpoint: `0.0.0.0:${query.port}` } },
-      jaeger_storage: { backends: { main: COMPOSE_JAEGER_STORAGE } },
-    },
-    receivers: { otlp: { protocols: { grpc: { endpoint: `0.0.0.0:${collector.port}` }, http: { endpoint: `0.0.0.0:${collector.httpPort}` } } } },
-    processors: { batch: {} },
-    exporters: { jaeger_storage_exporter: { trace_storage: 'main' } },
-  };
-}
+export { JAEGER_HEALTH_PORT, JAEGER_METRICS_PORT } from '../k8s/monitoring/jaeger-config';
 
 /** Every mounted file (path relative to dist/compose/ -> content). */
 export function composeMountedFiles(input: ComposeFileInput): Map<string, string> {
@@ -216,7 +195,7 @@ export function composeMountedFiles(input: ComposeFileInput): Map<string, string
     ['pgbouncer/start.sh', pgbouncerStartScript()],
     ['redis/redis.conf', redisConf(input)],
     ['redis/start.sh', redisStartScript(input)],
-    ['jaeger/jaeger.yaml', stringify(jaegerConfig(input), { lineWidth: 0 })],
+    ['jaeger/jaeger.yaml', stringify(jaegerConfig(input.names, COMPOSE_JAEGER_STORAGE), { lineWidth: 0 })],
     ['backend/auth-policy.json', JSON.stringify(authPolicyDocument(input.config.auth, { oidcClientSecretEnv: OIDC_CLIENT_SECRET_ENV }), null, 2) + '\n'],
   ]);
 }

@@ -8,10 +8,9 @@ import { MONITORING_CONTAINER_RESOURCES } from './resources';
 import { component, intOrStr, MonitoringProps, podsOf, quantity } from './common';
 import { scrapeAnnotations } from './scrape';
 import { configChecksum } from '../config-checksum';
+import { JAEGER_HEALTH_PORT, JAEGER_METRICS_PORT, jaegerConfig } from './jaeger-config';
 
-/** Jaeger's own metrics port (OpenTelemetry collector telemetry). */
-export const JAEGER_METRICS_PORT = 8888;
-const HEALTH_PORT = 13133;
+export { JAEGER_METRICS_PORT } from './jaeger-config';
 
 /**
  * Jaeger v2 (collector with OTLP gRPC/HTTP receivers + query UI in one process). Storage: Badger on a persistent
@@ -28,22 +27,8 @@ export class Jaeger extends Construct {
     const collector = names.services.tracing;
     const query = names.services.tracingQuery;
     const t = config.monitoring.tracing;
-    const jaegerConfig = {
-      service: {
-        extensions: ['jaeger_storage', 'jaeger_query', 'healthcheckv2'],
-        pipelines: { traces: { receivers: ['otlp'], processors: ['batch'], exporters: ['jaeger_storage_exporter'] } },
-        telemetry: { metrics: { level: 'detailed', readers: [{ pull: { exporter: { prometheus: { host: '0.0.0.0', port: JAEGER_METRICS_PORT } } } }] } },
-      },
-      extensions: {
-        healthcheckv2: { use_v2: true, http: { endpoint: `0.0.0.0:${HEALTH_PORT}` } },
-        jaeger_query: { storage: { traces: 'main' }, http: { endpoint: `0.0.0.0:${query.port}` } },
-        jaeger_storage: { backends: { main: { badger: { directories: { keys: '/badger/keys', values: '/badger/values' }, ephemeral: false, ttl: { spans: `${t.retentionDays * 24}h` } } } } },
-      },
-      receivers: { otlp: { protocols: { grpc: { endpoint: `0.0.0.0:${collector.port}` }, http: { endpoint: `0.0.0.0:${collector.httpPort}` } } } },
-      processors: { batch: {} },
-      exporters: { jaeger_storage_exporter: { trace_storage: 'main' } },
-    };
-    const configData = { 'jaeger.yaml': stringify(jaegerConfig, { lineWidth: 0 }) };
+    const storage = { badger: { directories: { keys: '/badger/keys', values: '/badger/values' }, ephemeral: false, ttl: { spans: `${t.retentionDays * 24}h` } } };
+    const configData = { 'jaeger.yaml': stringify(jaegerConfig(names, storage), { lineWidth: 0 }) };
     new k8s.KubeConfigMap(this, 'Config', { metadata: c.meta('jaeger-config'), data: configData });
     new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: c.meta(), automountServiceAccountToken: false });
     const health = { httpGet: { path: '/status', port: intOrStr('health'), scheme: 'HTTP' }, periodSeconds: 10, failureThreshold: 3 };
@@ -72,7 +57,7 @@ export class Jaeger extends Construct {
                   { name: 'otlp-http', containerPort: collector.httpPort!, protocol: 'TCP' },
                   { name: 'query', containerPort: query.port, protocol: 'TCP' },
                   { name: 'metrics', containerPort: JAEGER_METRICS_PORT, protocol: 'TCP' },
-                  { name: 'health', containerPort: HEALTH_PORT, protocol: 'TCP' },
+                  { name: 'health', containerPort: JAEGER_HEALTH_PORT, protocol: 'TCP' },
                 ],
                 resources: containerResources(MONITORING_CONTAINER_RESOURCES.jaeger),
                 securityContext: restrictedContainerSecurityContext(uid),
