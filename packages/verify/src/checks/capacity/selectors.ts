@@ -4,18 +4,9 @@
  * (https://kubernetes.io/docs/concepts/scheduling-eviction/taint-and-toleration/).
  */
 
-export type Labels = Readonly<Record<string, string>>;
+import { type LabelSelector, type LabelSelectorRequirement as Requirement, type Labels, matchesLabelSelector } from '../../selectors';
 
-export interface Requirement {
-  readonly key: string;
-  readonly operator: string;
-  readonly values?: readonly string[];
-}
-
-export interface LabelSelector {
-  readonly matchLabels?: Labels | null;
-  readonly matchExpressions?: readonly Requirement[] | null;
-}
+export type { LabelSelector, Labels, Requirement };
 
 export interface NodeSelectorTerm {
   readonly matchExpressions?: readonly Requirement[];
@@ -51,10 +42,9 @@ function requirementMatches(r: Requirement, labels: Labels): boolean {
   }
 }
 
-/** matchLabels AND every matchExpression; an absent or empty selector matches everything. */
+/** matchLabels AND every matchExpression; an absent or empty selector matches everything (the shared matcher). */
 export function matchesSelector(sel: LabelSelector | null | undefined, labels: Labels): boolean {
-  for (const [k, v] of Object.entries(sel?.matchLabels ?? {})) if (labels[k] !== v) return false;
-  return (sel?.matchExpressions ?? []).every((r) => requirementMatches(r, labels));
+  return matchesLabelSelector(sel, labels);
 }
 
 /** Required node affinity: the terms are ORed, the expressions of a term ANDed (matchFields on metadata.name only). */
