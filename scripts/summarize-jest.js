@@ -4,7 +4,7 @@ const path = require('path');
 const dir = process.argv[2];
 let passed = 0;
 let failed = 0;
-for (const f of fs.readdirSync(dir)) {
+for (const f of fs.readdirSync(dir).filter((name) => name.endsWith('.json'))) {
   const r = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
   passed += r.numPassedTests;
   failed += r.numFailedTests + r.numRuntimeErrorTestSuites;

@@ -58,7 +58,10 @@ describe('render', () => {
     expect(mounted.length).toBeGreaterThan(0);
     for (const f of mounted) expect(files).toContain(f);
     expect(compose).toContain('dist/k8s/dev');
-    expect(files.filter((f) => !/^(cloudformation|k8s|argocd|compose)\//.test(f))).toEqual([]);
+    for (const env of ENVIRONMENT_INPUTS.map((e) => e.name)) {
+      for (const report of ['capacity.md', 'cost.md', 'traffic.md', 'traffic.svg']) expect(files).toContain(`reports/${env}/${report}`);
+    }
+    expect(files.filter((f) => !/^(cloudformation|k8s|argocd|compose|reports)\//.test(f))).toEqual([]);
     // Templates only: no assets, manifests or tree files from the cloud assembly.
     expect(files.filter((f) => f.startsWith('cloudformation/') && !f.endsWith('.template.json'))).toEqual([]);
     expect(summaries.map((s) => s.environment)).toEqual(['dev', 'staging', 'production']);
