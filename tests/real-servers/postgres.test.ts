@@ -1,4 +1,5 @@
-import { PgServer, renderedPatroni, runRenderedInit, startRenderedPostgres, Substitutions, TEST_PASSWORDS, TIMESCALEDB_AVAILABLE } from './support';
+import { parse } from 'yaml';
+import { dataNamespace, PgServer, renderedConfigMap, renderedPatroni, runRenderedInit, startRenderedPostgres, Substitutions, TEST_PASSWORDS, TIMESCALEDB_AVAILABLE } from './support';
 
 /** Real-server test 1: PostgreSQL 15 with the rendered parameters, the rendered init SQL, least privilege. */
 const subs = new Substitutions();
@@ -54,4 +55,19 @@ test('the pooler auth_query function returns SCRAM secrets for application roles
   expect(asPooler("SELECT usename, left(passwd, 14) FROM pgbouncer.get_auth('optibid_app')")).toBe('optibid_app|SCRAM-SHA-256$');
   expect(asPooler("SELECT count(*) FROM pgbouncer.get_auth('postgres')")).toBe('0');
   expect(() => asPooler('SELECT rolpassword FROM pg_authid')).toThrow(/permission denied/);
+});
+
+test('every rendered postgres_exporter custom query runs as the monitoring role and returns its declared metric columns', () => {
+  const queries = parse(renderedConfigMap(dataNamespace(), 'postgres-exporter-queries')['queries.yaml']) as Record<string, { query: string; metrics: Record<string, unknown>[] }>;
+  expect(Object.keys(queries)).toEqual(expect.arrayContaining(['pg_archiver', 'pg_replication_streaming', 'pg_backup']));
+  // A backup run recorded the way the backup CronJobs record it, so pg_backup returns a row.
+  pg.psqlAs('backup', TEST_PASSWORDS.BACKUP_PASSWORD, "SELECT monitoring.record_backup('full')", 'optibid');
+  const asMonitoring = (sql: string) => pg.psqlAs('monitoring', TEST_PASSWORDS.MONITORING_PASSWORD, sql, 'optibid');
+  for (const [name, q] of Object.entries(queries)) {
+    const declared = q.metrics.map((m) => Object.keys(m)[0]).sort();
+    const row = asMonitoring(`SELECT to_json(q) FROM (${q.query}) q LIMIT 1`);
+    expect({ name, returned: Object.keys(JSON.parse(row)).sort() }).toEqual({ name, returned: declared });
+  }
+  // A single server streams to nobody: the primary-side replica count is 0 (what PostgresReplicaNotStreaming reads).
+  expect(asMonitoring(`SELECT replicas FROM (${queries.pg_replication_streaming.query}) q`)).toBe('0');
 });

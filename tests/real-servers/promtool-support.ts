@@ -503,6 +503,9 @@ export const ALERT_CASES: readonly AlertCase[] = [
   },
   ...held({ alert: 'PostgresReplicationLag', name: 'replica 35 s behind', series: [s('pg_replication_lag_seconds', PG1, flat(35, 15))], evalTime: '6m', expect: fires(PG1, 35) }, '4m'),
   { alert: 'PostgresReplicationLag', name: 'replica 25 s behind', series: [s('pg_replication_lag_seconds', PG1, flat(25, 15))], evalTime: '10m', expect: silent },
+  // Production has 2 members: the primary expects 1 streaming replica.
+  ...held({ alert: 'PostgresReplicaNotStreaming', name: 'the primary streams to no replica', series: [s('pg_replication_streaming_replicas', PG0, flat(0, 10))], evalTime: '6m', expect: fires({}, 0) }, '4m'),
+  { alert: 'PostgresReplicaNotStreaming', name: 'one replica streaming', series: [s('pg_replication_streaming_replicas', PG0, flat(1, 10))], evalTime: '8m', expect: silent },
   ...held(
     {
       alert: 'PostgresPrimaryMissing',

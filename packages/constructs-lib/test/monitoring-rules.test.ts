@@ -90,6 +90,14 @@ describe('platform alerting rules', () => {
     expect(new Set(groupNames).size).toBe(groupNames.length);
   });
 
+  test('PostgresReplicaNotStreaming exists where there are replicas, expecting members - 1 of them', () => {
+    const find = (members: number) => platformRuleGroups({ ...ctx, postgresMembers: members }).flatMap((g) => g.rules.filter(isAlert)).find((a) => a.alert === 'PostgresReplicaNotStreaming');
+    expect(find(1)).toBeUndefined();
+    expect(find(2)?.expr).toBe('max(pg_replication_streaming_replicas{job="postgres"}) < 1');
+    expect(find(3)?.expr).toBe('max(pg_replication_streaming_replicas{job="postgres"}) < 2');
+    expect(find(3)?.labels.severity).toBe('warning');
+  });
+
   test('the catalogue: every alert with its severity, for and runbook file, and nothing else', () => {
     const got = Object.fromEntries(alerts.map((a) => [a.alert, { severity: a.labels.severity, ...(a.for ? { for: a.for } : {}), runbook: /\/([a-z]+)\.md#/.exec(a.annotations.runbook_url)?.[1] }]));
     expect(got).toEqual(CATALOGUE);

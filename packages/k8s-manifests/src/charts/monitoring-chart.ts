@@ -26,7 +26,7 @@ export class MonitoringChart extends Chart {
     const namespaces = { app: names.namespaces.app, data: names.namespaces.data, monitoring: names.namespaces.monitoring };
     const common = { config, names, priorityClassName: PRIORITY_CLASSES.platform.name };
     const slo = config.monitoring.slo;
-    const ruleFiles = renderRuleFiles(platformRuleGroups({ runbookBase: names.delivery.runbookBase, namespaces, availabilitySlo: slo.availability, latency: { sliSeconds: slo.latencySeconds, pageSeconds: slo.latencyPageSeconds }, alertmanagerReplicas: config.monitoring.alertmanager.replicas }));
+    const ruleFiles = renderRuleFiles(platformRuleGroups({ runbookBase: names.delivery.runbookBase, namespaces, availabilitySlo: slo.availability, latency: { sliSeconds: slo.latencySeconds, pageSeconds: slo.latencyPageSeconds }, alertmanagerReplicas: config.monitoring.alertmanager.replicas, postgresMembers: config.database.members }));
     new Prometheus(this, 'Prometheus', { ...common, ruleFiles });
     new Alertmanager(this, 'Alertmanager', common);
     new Grafana(this, 'Grafana', { ...common, dashboards: dashboardFiles({ namespaces, availabilitySlo: slo.availability, latencySliSeconds: slo.latencySeconds }) });

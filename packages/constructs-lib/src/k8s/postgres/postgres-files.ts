@@ -374,6 +374,11 @@ export function exporterQueries(): string {
     - failed_count: { usage: COUNTER, description: "WAL archive attempts that failed" }
     - last_archived_time: { usage: GAUGE, description: "Unix time of the last archived segment" }
     - last_failed_time: { usage: GAUGE, description: "Unix time of the last failed archive attempt" }
+pg_replication_streaming:
+  query: "SELECT count(*) FILTER (WHERE state = 'streaming') AS replicas FROM pg_stat_replication"
+  master: true
+  metrics:
+    - replicas: { usage: GAUGE, description: "Replicas streaming WAL from this primary" }
 pg_backup:
   query: "SELECT backup_type, EXTRACT(EPOCH FROM max(finished_at)) AS last_success_timestamp_seconds FROM monitoring.backup_runs GROUP BY backup_type"
   master: true

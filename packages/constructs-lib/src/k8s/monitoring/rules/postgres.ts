@@ -34,6 +34,19 @@ export function postgresRules(ctx: RuleContext): RuleGroup[] {
           summary: `PostgreSQL replica more than ${num(THRESHOLDS.replicationLagSeconds)} s behind the primary.`,
           description: 'Replica {{ $labels.pod }} is {{ $value | humanizeDuration }} behind the primary.',
         }),
+        ...((ctx.postgresMembers ?? 1) > 1
+          ? [
+              p({
+                alert: 'PostgresReplicaNotStreaming',
+                // pg_replication_lag_seconds says 0 on a replica that stopped receiving WAL: count on the primary instead.
+                expr: `max(pg_replication_streaming_replicas{${PG}}) < ${(ctx.postgresMembers ?? 1) - 1}`,
+                for: '5m',
+                severity: 'warning',
+                summary: 'A PostgreSQL replica is not streaming from the primary.',
+                description: `The primary has {{ $value }} streaming replica(s) of ${(ctx.postgresMembers ?? 1) - 1} for 5 minutes: a failover would have no up-to-date candidate (and synchronous replication has fallen back to asynchronous).`,
+              }),
+            ]
+          : []),
         p({
           alert: 'PostgresPrimaryMissing',
           // `or vector(0)`: also fires when no postgres_exporter series exist at all.

@@ -44,6 +44,8 @@ export interface RuleContext {
   readonly latency: { readonly sliSeconds: number; readonly pageSeconds: number };
   /** Alertmanager replicas of the environment: the cluster is degraded when a member sees fewer peers. */
   readonly alertmanagerReplicas: number;
+  /** PostgreSQL members (Patroni): the primary expects members - 1 streaming replicas. @default 1 (no replica alert) */
+  readonly postgresMembers?: number;
 }
 
 export function isAlert(r: AlertRule | RecordingRule): r is AlertRule {
