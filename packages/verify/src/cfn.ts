@@ -1,12 +1,14 @@
 /**
  * Reading the rendered CloudFormation templates (dist/cloudformation/<env>) the way the checks need them:
  *
- * - resources of a type across every stack ({@link resources}), named `<stack>/<logicalId>` ({@link resourceId});
+ * - resources of a type across every stack ({@link resources}), named `<stack>/<logicalId>` ({@link resourceId}),
+ *   and the resource a `Ref` or an `Fn::ImportValue` of another stack's export names ({@link refTarget});
  * - intrinsic functions (`Ref`, `Fn::GetAtt`, `Fn::Join`, `Fn::Sub`, `Fn::ImportValue`, `Fn::Select`, `Fn::Split`)
  *   resolved into comparable strings ({@link resolve}, {@link resolveString});
  * - the Helm charts and Kubernetes manifests the CDK EKS custom resources (`Custom::AWSCDK-EKS-HelmChart`,
  *   `Custom::AWSCDK-EKS-KubernetesResource`) install, with their embedded JSON parsed ({@link helmCharts},
- *   {@link kubernetesManifests}), the EKS add-ons and Pod Identity associations;
+ *   {@link kubernetesManifests}), the EKS clusters, the EKS add-ons (with their `ConfigurationValues` parsed) and
+ *   Pod Identity associations;
  * - IAM: the statements of a role (inline, `AWS::IAM::Policy`/`ManagedPolicy` attached to it) and whether they allow
  *   an action on a resource ({@link roleStatements}, {@link iamAllows});
  * - the account and region the templates deploy to ({@link templatesRegion}, {@link templatesAccount}).
@@ -36,6 +38,12 @@ export interface CfnResource {
 /** `<stack>/<logicalId>`, how findings name a CloudFormation resource. */
 export function resourceId(r: { stack: string; logicalId: string }): string {
   return `${r.stack}/${r.logicalId}`;
+}
+
+/** Orders resources by stack, then logical id (for checks that report in that order). */
+export function byResourceId(a: { stack: string; logicalId: string }, b: { stack: string; logicalId: string }): number {
+  if (a.stack !== b.stack) return a.stack < b.stack ? -1 : 1;
+  return a.logicalId < b.logicalId ? -1 : a.logicalId > b.logicalId ? 1 : 0;
 }
 
 /** Every resource whose type equals `type` (or matches it, for a RegExp), in stack then template order. */
@@ -264,6 +272,20 @@ export function findExport(env: RenderedEnvironment, name: string): { stack: str
   return undefined;
 }
 
+/**
+ * The resource of the templates that `{ Ref: X }` (written in `stack`) or `{ 'Fn::ImportValue': '<export name>' }`
+ * names, when the export's value is itself a `Ref`; undefined for anything else (parameters, pseudo parameters,
+ * computed values, resources not in the render).
+ */
+export function refTarget(env: RenderedEnvironment, stack: string, v: unknown): CfnResource | undefined {
+  const o = v && typeof v === 'object' ? (v as Record<string, unknown>) : undefined;
+  if (typeof o?.Ref === 'string') return resourceAt(env, stack, o.Ref);
+  if (typeof o?.['Fn::ImportValue'] !== 'string') return undefined;
+  const ex = findExport(env, o['Fn::ImportValue']);
+  const ref = (ex?.value as { Ref?: unknown } | undefined)?.Ref;
+  return ex && typeof ref === 'string' ? resourceAt(env, ex.stack, ref) : undefined;
+}
+
 function resolveIn(v: unknown, stack: string, c: Ctx): unknown {
   if (c.depth > 40) return opaque('depth', stack);
   if (Array.isArray(v)) return v.map((x) => resolveIn(x, stack, c)).filter((x) => x !== null);
@@ -363,9 +385,23 @@ export function eksClusters(env: RenderedEnvironment): (CfnResource & { name: st
   return resources(env, 'AWS::EKS::Cluster').map((r) => ({ ...r, name: resolveString(env, r.stack, r.properties.Name) }));
 }
 
-/** Every `AWS::EKS::Addon` (`AddonName`, resolved properties). */
-export function eksAddons(env: RenderedEnvironment): (CfnResource & { name: string; resolved: any })[] {
-  return resources(env, 'AWS::EKS::Addon').map((r) => ({ ...r, name: String(resolveString(env, r.stack, r.properties.AddonName)), resolved: resolvedProperties(env, r) }));
+/** An `AWS::EKS::Addon`. */
+export interface EksAddon extends CfnResource {
+  /** Resolved `AddonName`. */
+  readonly name: string;
+  /** Resolved `Properties`. */
+  readonly resolved: any;
+  /** `ConfigurationValues` parsed (JSON, else YAML); `{}` when absent or unreadable. */
+  readonly config: any;
+}
+
+/** Every `AWS::EKS::Addon`. */
+export function eksAddons(env: RenderedEnvironment): EksAddon[] {
+  return resources(env, 'AWS::EKS::Addon').map((r) => {
+    const resolved = resolvedProperties(env, r);
+    const config = typeof resolved.ConfigurationValues === 'string' ? parseEmbedded(resolved.ConfigurationValues).value : undefined;
+    return { ...r, name: String(resolveString(env, r.stack, r.properties.AddonName)), resolved, config: config ?? {} };
+  });
 }
 
 /** A chart installed by `Custom::AWSCDK-EKS-HelmChart`. */
@@ -418,6 +454,9 @@ export function helmCharts(env: RenderedEnvironment): HelmChart[] {
 
 /** The objects one `Custom::AWSCDK-EKS-KubernetesResource` applies (its `Manifest` JSON array, parsed). */
 export interface EksManifest extends CfnResource {
+  /** The resolved `Manifest` as parsed, before keeping the objects (undefined when it does not parse). */
+  readonly manifest: unknown;
+  /** The Kubernetes objects (entries with a `kind`) of the manifest. */
   readonly objects: KubeObject[];
   readonly manifestError?: string;
 }
@@ -430,7 +469,7 @@ export function kubernetesManifests(env: RenderedEnvironment): EksManifest[] {
       const parsed: { value?: unknown; error?: string } = typeof m === 'string' ? parseEmbedded(m) : { value: m };
       const v = parsed.value;
       const objects = (Array.isArray(v) ? v : v ? [v] : []).filter((o): o is KubeObject => !!o && typeof o === 'object' && 'kind' in o);
-      return { ...r, objects, ...(parsed.error ? { manifestError: parsed.error } : {}) };
+      return { ...r, manifest: v, objects, ...(parsed.error ? { manifestError: parsed.error } : {}) };
     }),
   );
 }

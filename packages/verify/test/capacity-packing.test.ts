@@ -1,11 +1,11 @@
-import type { NodeGroup } from '../src/checks/capacity/cfn';
+import type { NodeGroup } from '../src/checks/capacity/node-groups';
 import { buildNodes, maximumCounts, minimumCounts, pack, packBest, type PodInstance } from '../src/checks/capacity/packing';
 import type { PodGroup } from '../src/checks/capacity/workloads';
 import { podResources } from '../src/resources';
 
 const group = (id: string, instanceType: string, min: number, max: number, zones = ['z-a', 'z-b', 'z-c'], extra: Partial<NodeGroup> = {}): NodeGroup => ({
   stack: 's',
-  id,
+  logicalId: id,
   name: id,
   label: id,
   instanceType,

@@ -23,7 +23,7 @@ import {
   type CustomApi,
 } from '../data/kubernetes-apis';
 import type { CheckResult, Finding, RenderedEnvironment, VerifyCheck } from '../types';
-import { appliedObjects, clusterVersion, helmCharts, type AppliedObject } from './api-versions/sources';
+import { appliedObjects, chartVersions, clusterVersion, type AppliedObject } from './api-versions/sources';
 
 const CHECK = 'api-versions';
 
@@ -57,7 +57,7 @@ export const apiVersionsCheck: VerifyCheck = {
     const warnings = new Map<string, number>();
     const { objects, unreadable } = appliedObjects(env);
     const cluster = clusterVersion(env);
-    const charts = helmCharts(env);
+    const charts = chartVersions(env);
     const targets = k8sTargets(cluster.version);
     const finding = (o: AppliedObject, rule: string, message: string) => findings.push({ check: CHECK, rule, env: env.name, object: o.object, field: o.field, message });
 

@@ -1,8 +1,9 @@
 /**
- * What the api-versions check reads from a rendered environment: every Kubernetes object it will apply (dist/k8s and
- * the manifests embedded in the CloudFormation templates), the cluster's Kubernetes version, and the CRD providers'
- * versions (the Helm charts the cluster template installs).
+ * What the api-versions check reads from a rendered environment, through the shared reader (../../cfn.ts): every
+ * Kubernetes object it will apply (dist/k8s and the manifests embedded in the CloudFormation templates), the
+ * cluster's Kubernetes version, and the CRD providers' versions (the Helm charts the cluster template installs).
  */
+import { byResourceId, helmCharts, kubernetesManifests, resourceId, resources } from '../../cfn';
 import { objectId, type RenderedEnvironment } from '../../types';
 
 export interface AppliedObject {
@@ -16,43 +17,21 @@ export interface AppliedObject {
   readonly source: string;
 }
 
-/** A CloudFormation value as text: strings kept, intrinsic functions (Fn::ImportValue, Ref…) replaced by a token. */
-function flatten(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
-  if (value && typeof value === 'object' && 'Fn::Join' in value) {
-    const [sep, parts] = (value as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
-    if (!Array.isArray(parts)) return undefined;
-    return parts.map((p) => (typeof p === 'string' ? p : (flatten(p) ?? 'TOKEN'))).join(sep);
-  }
-  return undefined;
-}
-
 /** Manifests of Custom::AWSCDK-EKS-KubernetesResource resources, plus the ones that could not be read. */
 export function embeddedManifests(env: RenderedEnvironment): { objects: AppliedObject[]; unreadable: string[] } {
   const objects: AppliedObject[] = [];
   const unreadable: string[] = [];
-  for (const stack of Object.keys(env.templates).sort()) {
-    const resources = env.templates[stack].Resources ?? {};
-    for (const id of Object.keys(resources).sort()) {
-      const r = resources[id];
-      if (r.Type !== 'Custom::AWSCDK-EKS-KubernetesResource') continue;
-      const text = flatten(r.Properties?.Manifest);
-      let parsed: unknown;
-      try {
-        parsed = text === undefined ? undefined : JSON.parse(text);
-      } catch {
-        parsed = undefined;
-      }
-      if (!Array.isArray(parsed)) {
-        unreadable.push(`${stack}/${id}`);
-        continue;
-      }
-      parsed.forEach((m: any, i: number) => {
-        if (m && typeof m.apiVersion === 'string' && typeof m.kind === 'string') {
-          objects.push({ apiVersion: m.apiVersion, kind: m.kind, object: `${stack}/${id}`, field: `Properties.Manifest[${i}].apiVersion (${m.kind} ${m.metadata?.namespace ? `${m.metadata.namespace}/` : ''}${m.metadata?.name ?? '?'})`, source: `${stack}/${id}` });
-        }
-      });
+  for (const m of [...kubernetesManifests(env)].sort(byResourceId)) {
+    const id = resourceId(m);
+    if (!Array.isArray(m.manifest)) {
+      unreadable.push(id);
+      continue;
     }
+    m.manifest.forEach((o: any, i: number) => {
+      if (o && typeof o.apiVersion === 'string' && typeof o.kind === 'string') {
+        objects.push({ apiVersion: o.apiVersion, kind: o.kind, object: id, field: `Properties.Manifest[${i}].apiVersion (${o.kind} ${o.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata?.name ?? '?'})`, source: id });
+      }
+    });
   }
   return { objects, unreadable };
 }
@@ -65,30 +44,18 @@ export function appliedObjects(env: RenderedEnvironment): { objects: AppliedObje
 
 /** The cluster's Kubernetes version (AWS::EKS::Cluster `Version`), with where it was read. */
 export function clusterVersion(env: RenderedEnvironment): { version?: string; from?: string } {
-  for (const stack of Object.keys(env.templates).sort()) {
-    const resources = env.templates[stack].Resources ?? {};
-    for (const id of Object.keys(resources).sort()) {
-      const r = resources[id];
-      if (r.Type === 'AWS::EKS::Cluster') {
-        const v = r.Properties?.Version;
-        return typeof v === 'string' ? { version: v, from: `${stack}/${id} Properties.Version` } : { from: `${stack}/${id} Properties.Version (not a literal)` };
-      }
-    }
-  }
-  return {};
+  const c = resources(env, 'AWS::EKS::Cluster').sort(byResourceId)[0];
+  if (!c) return {};
+  const v = c.properties.Version;
+  return typeof v === 'string' ? { version: v, from: `${resourceId(c)} Properties.Version` } : { from: `${resourceId(c)} Properties.Version (not a literal)` };
 }
 
 /** Helm charts installed by the templates: chart name → version (first wins, sorted by stack and logical id). */
-export function helmCharts(env: RenderedEnvironment): Map<string, { version: string; from: string }> {
+export function chartVersions(env: RenderedEnvironment): Map<string, { version: string; from: string }> {
   const out = new Map<string, { version: string; from: string }>();
-  for (const stack of Object.keys(env.templates).sort()) {
-    const resources = env.templates[stack].Resources ?? {};
-    for (const id of Object.keys(resources).sort()) {
-      const r = resources[id];
-      if (r.Type === 'Custom::AWSCDK-EKS-HelmChart' && typeof r.Properties?.Chart === 'string' && typeof r.Properties?.Version === 'string' && !out.has(r.Properties.Chart)) {
-        out.set(r.Properties.Chart, { version: r.Properties.Version, from: `${stack}/${id}` });
-      }
-    }
+  for (const c of [...helmCharts(env)].sort(byResourceId)) {
+    const { Chart, Version } = c.properties;
+    if (typeof Chart === 'string' && typeof Version === 'string' && !out.has(Chart)) out.set(Chart, { version: Version, from: resourceId(c) });
   }
   return out;
 }

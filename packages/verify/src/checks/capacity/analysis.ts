@@ -7,7 +7,8 @@ import { objectId } from '../../types';
 import { cpuMillis, formatCores, formatGiB, formatMi, formatMillis, memoryBytes } from '../../resources';
 import { instanceFigures } from '../../data/instance-types';
 import { nodeAllocatable } from '../../data/eks-reservations';
-import { cfnId, clusterAutoscalerCap, helmCharts, nodeGroups, type ClusterCap, type NodeGroup } from './cfn';
+import { helmCharts, resourceId } from '../../cfn';
+import { clusterAutoscalerCap, nodeGroups, type ClusterCap, type NodeGroup } from './node-groups';
 import { buildNodes, largestRoom, maximumCounts, minimumCounts, packBest, selects, type NodeCounts, type NodeSpec, type PackResult, type PodInstance } from './packing';
 import { matchesSelector } from './selectors';
 import { collectWorkloads, resolveIntOrPercent, type FieldRef, type PodGroup, type WorkloadInventory } from './workloads';
@@ -123,7 +124,7 @@ function shortfall(r: PackResult): string {
 }
 
 function groupsText(groups: readonly NodeGroup[], counts: NodeCounts): string {
-  return groups.map((g) => `${counts.get(g.id) ?? 0} × ${g.instanceType ?? '?'} (${g.label})`).join(' + ');
+  return groups.map((g) => `${counts.get(g.logicalId) ?? 0} × ${g.instanceType ?? '?'} (${g.label})`).join(' + ');
 }
 
 /** The request field of the container that makes a pod big (for the "bigger than any node" finding). */
@@ -178,8 +179,8 @@ export function analyseCapacity(env: RenderedEnvironment): CapacityAnalysis {
   const notes: string[] = [];
   const allGroups = nodeGroups(env);
   for (const g of allGroups) {
-    if (!g.instanceType) findings.push(finding(env.name, 'instance-type-known', cfnId(g), 'InstanceTypes', `node group ${g.name} names no instance type: its capacity cannot be computed`));
-    else if (!instanceFigures(g.instanceType)) findings.push(finding(env.name, 'instance-type-known', cfnId(g), g.instanceTypeField, `instance type ${g.instanceType} of node group ${g.name} is not in the instance table (packages/verify/src/data/instance-types.ts): its vCPU, memory and max pods are unknown, so the group is left out of every scenario`));
+    if (!g.instanceType) findings.push(finding(env.name, 'instance-type-known', resourceId(g), 'InstanceTypes', `node group ${g.name} names no instance type: its capacity cannot be computed`));
+    else if (!instanceFigures(g.instanceType)) findings.push(finding(env.name, 'instance-type-known', resourceId(g), g.instanceTypeField, `instance type ${g.instanceType} of node group ${g.name} is not in the instance table (packages/verify/src/data/instance-types.ts): its vCPU, memory and max pods are unknown, so the group is left out of every scenario`));
     if (g.instanceTypes.length > 1) notes.push(`${g.name} lists ${g.instanceTypes.length} instance types; capacity uses the first (${g.instanceType})`);
     if (g.zones.includes('unknown')) notes.push(`${g.name}: the zones of its subnets are not in the render; treated as one zone "unknown"`);
   }
@@ -226,7 +227,7 @@ export function analyseCapacity(env: RenderedEnvironment): CapacityAnalysis {
   // pods bigger than any node: reported once (min-fits), not again by (b)/(c)
   const oversized = new Set<string>();
   if (groups.length) {
-    const oneOfEach = buildNodes(groups, new Map(groups.map((g) => [g.id, 1])));
+    const oneOfEach = buildNodes(groups, new Map(groups.map((g) => [g.logicalId, 1])));
     for (const g of inventory.groups) {
       if (g.kind === 'DaemonSet' || (g.min === 0 && g.max === 0)) continue;
       const room = largestRoom(oneOfEach, daemons, g);
@@ -248,16 +249,16 @@ export function analyseCapacity(env: RenderedEnvironment): CapacityAnalysis {
     const list = un.map((u) => `${u.group.name} ${u.n}`).join(', ');
     const first = groups[0];
     if (s.id === 'a') {
-      findings.push(finding(env.name, 'min-fits', cfnId(first), 'ScalingConfig.MinSize', `at minimum replicas ${total} pod(s) do not fit on the minimum nodes (${groupsText(groups, minCounts)}): unplaced ${list}; ${shortfall(s.result)}. Raise the node groups' MinSize (or lower the minimum replicas/requests)`));
+      findings.push(finding(env.name, 'min-fits', resourceId(first), 'ScalingConfig.MinSize', `at minimum replicas ${total} pod(s) do not fit on the minimum nodes (${groupsText(groups, minCounts)}): unplaced ${list}; ${shortfall(s.result)}. Raise the node groups' MinSize (or lower the minimum replicas/requests)`));
     } else if (s.id === 'b') {
       // name the HPA whose maximum overflows, else what caps the nodes (the autoscaler cap, else the group maxima)
       const hpaOwner = un.find((u) => u.group.hpa);
       const capBinds = cap.cap !== undefined && cap.cap < sumMax;
       const ca = helmCharts(env).find((c) => c.chart === 'cluster-autoscaler');
-      const where: FieldRef = hpaOwner ? hpaOwner.group.maxField : capBinds && ca ? { object: cfnId(ca), field: 'Values.extraArgs.max-nodes-total' } : { object: cfnId(first), field: 'ScalingConfig.MaxSize' };
+      const where: FieldRef = hpaOwner ? hpaOwner.group.maxField : capBinds && ca ? { object: resourceId(ca), field: 'Values.extraArgs.max-nodes-total' } : { object: resourceId(first), field: 'ScalingConfig.MaxSize' };
       findings.push(finding(env.name, 'max-scale-fits', where.object, where.field, `at the HPA maximum plus rolling-update surge ${total} pod(s) do not fit on the most nodes the groups may scale to (${groupsText(groups, maxCounts)}; ${cap.cap !== undefined ? `cluster cap --max-nodes-total=${cap.cap}` : 'no cluster cap'}): unplaced ${list}; ${shortfall(s.result)}`));
     } else {
-      findings.push(finding(env.name, 'zone-loss', cfnId(first), 'ScalingConfig.MinSize', `with zone ${s.lostZone} lost, ${total} pod(s) at minimum replicas do not fit on the ${s.nodes.length} remaining node(s) (topology spread DoNotSchedule honoured over the remaining zones): unplaced ${list}; ${shortfall(s.result)}`));
+      findings.push(finding(env.name, 'zone-loss', resourceId(first), 'ScalingConfig.MinSize', `with zone ${s.lostZone} lost, ${total} pod(s) at minimum replicas do not fit on the ${s.nodes.length} remaining node(s) (topology spread DoNotSchedule honoured over the remaining zones): unplaced ${list}; ${shortfall(s.result)}`));
     }
   }
 

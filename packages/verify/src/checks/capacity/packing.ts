@@ -14,7 +14,7 @@
 import { instanceFigures } from '../../data/instance-types';
 import { nodeAllocatable } from '../../data/eks-reservations';
 import { MiB } from '../../resources';
-import type { NodeGroup, Taint } from './cfn';
+import type { NodeGroup, Taint } from './node-groups';
 import { matchesNodeAffinity, matchesSelector, toleratesTaints } from './selectors';
 import type { PodGroup } from './workloads';
 
@@ -35,7 +35,7 @@ export type NodeCounts = ReadonlyMap<string, number>;
 
 /** Every group at its minimum. */
 export function minimumCounts(groups: readonly NodeGroup[]): NodeCounts {
-  return new Map(groups.map((g) => [g.id, g.min]));
+  return new Map(groups.map((g) => [g.logicalId, g.min]));
 }
 
 /**
@@ -44,7 +44,7 @@ export function minimumCounts(groups: readonly NodeGroup[]): NodeCounts {
  * below them, even when they exceed the cap).
  */
 export function maximumCounts(groups: readonly NodeGroup[], cap: number | undefined): NodeCounts {
-  const counts = new Map(groups.map((g) => [g.id, g.min]));
+  const counts = new Map(groups.map((g) => [g.logicalId, g.min]));
   let total = groups.reduce((a, g) => a + g.min, 0);
   const limit = cap ?? Infinity;
   let grew = true;
@@ -52,9 +52,9 @@ export function maximumCounts(groups: readonly NodeGroup[], cap: number | undefi
     grew = false;
     for (const g of groups) {
       if (total >= limit) break;
-      const n = counts.get(g.id)!;
+      const n = counts.get(g.logicalId)!;
       if (n < g.max) {
-        counts.set(g.id, n + 1);
+        counts.set(g.logicalId, n + 1);
         total++;
         grew = true;
       }
@@ -70,7 +70,7 @@ export function buildNodes(groups: readonly NodeGroup[], counts: NodeCounts): No
     const fig = g.instanceType ? instanceFigures(g.instanceType) : undefined;
     if (!fig) continue;
     const alloc = nodeAllocatable(fig.vcpu, fig.memoryMiB, fig.maxPods);
-    const n = counts.get(g.id) ?? 0;
+    const n = counts.get(g.logicalId) ?? 0;
     for (let i = 0; i < n; i++) {
       const zone = g.zones[i % g.zones.length] ?? 'unknown';
       const name = `${g.label}-${i + 1}`;

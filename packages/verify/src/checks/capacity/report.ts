@@ -1,4 +1,5 @@
 /** The capacity table (printed) and capacity.md (table, node groups, pods, PDBs, quotas, assumptions). */
+import { resourceId } from '../../cfn';
 import { formatCores, formatGiB, formatMi, formatMillis } from '../../resources';
 import { EVICTION_HARD_MEMORY_MIB } from '../../data/eks-reservations';
 import { groupAllocatable, type CapacityAnalysis, type Scenario } from './analysis';
@@ -99,11 +100,11 @@ export function capacityMarkdown(a: CapacityAnalysis): string {
       a.groups.map((g) => {
         const x = groupAllocatable(g)!;
         return [
-          `${g.label} (${g.stack}/${g.id})`,
+          `${g.label} (${resourceId(g)})`,
           g.instanceType ?? '?',
           String(g.min),
           String(g.max),
-          String(a.maxCounts.get(g.id) ?? 0),
+          String(a.maxCounts.get(g.logicalId) ?? 0),
           g.zones.join(', '),
           `${formatMillis(x.alloc.cpuMillis)} / ${Math.floor(x.alloc.memoryMiB)}Mi / ${x.alloc.pods}`,
           `${formatMillis(x.alloc.reservedCpuMillis)} / ${x.alloc.reservedMemoryMiB - EVICTION_HARD_MEMORY_MIB}Mi + ${EVICTION_HARD_MEMORY_MIB}Mi`,

@@ -5,7 +5,7 @@
  * (`resources: {}`) still takes a pod slot on its node.
  */
 import { podResourcesOf, type PodResources, type ResourceBlock } from '../../resources';
-import { cfnId, eksAddons, helmCharts, type EksAddon, type HelmChart } from './cfn';
+import { eksAddons, helmCharts, resourceId, type EksAddon, type HelmChart } from '../../cfn';
 import type { RenderedEnvironment } from '../../types';
 
 export interface SystemComponent {
@@ -115,7 +115,7 @@ export interface SystemInventory {
 }
 
 function fromAddon(a: EksAddon): SystemComponent[] | undefined {
-  const obj = cfnId(a);
+  const obj = resourceId(a);
   const cfg = a.config ?? {};
   const mk = (kind: SystemComponent['kind'], name: string, containers: readonly { name: string; resources?: ResourceBlock }[], init: readonly { name: string; resources?: ResourceBlock }[], source: string, replicas = 0, replicasField = 'AddonName (one pod per node)', labels: Record<string, string> = {}): SystemComponent => ({
     kind,
@@ -165,7 +165,7 @@ function fromAddon(a: EksAddon): SystemComponent[] | undefined {
 }
 
 function fromChart(c: HelmChart): SystemComponent[] | undefined {
-  const obj = cfnId(c);
+  const obj = resourceId(c);
   const v = c.values ?? {};
   const ns = c.namespace;
   const dep = (name: string, replicasValue: any, replicasPath: string, dfltReplicas: number, resources: ResourceBlock | undefined, source: string, maxReplicas?: number): SystemComponent => ({
@@ -233,12 +233,12 @@ export function systemInventory(env: RenderedEnvironment): SystemInventory {
   for (const a of eksAddons(env)) {
     const c = fromAddon(a);
     if (c) components.push(...c);
-    else unknown.push(`EKS add-on ${a.name} (${cfnId(a)})`);
+    else unknown.push(`EKS add-on ${a.name} (${resourceId(a)})`);
   }
   for (const ch of helmCharts(env)) {
     const c = fromChart(ch);
     if (c) components.push(...c);
-    else unknown.push(`Helm chart ${ch.chart} (${cfnId(ch)})`);
+    else unknown.push(`Helm chart ${ch.chart} (${resourceId(ch)})`);
   }
   return { components, unknown };
 }

@@ -8,7 +8,8 @@ import type { Finding, KubeObject, RenderedEnvironment } from '../../types';
 import { objectId } from '../../types';
 import { GiB, storageBytes } from '../../resources';
 import * as P from '../../data/prices-us-west-2';
-import { cdkManifests, cfnId, clusterAutoscalerCap, eksClusters, helmCharts, nodeGroups, resourcesOfType, type NodeGroup } from '../capacity/cfn';
+import { eksClusters, helmCharts, kubernetesManifests, resourceId, resources } from '../../cfn';
+import { clusterAutoscalerCap, nodeGroups, type NodeGroup } from '../capacity/node-groups';
 import { maximumCounts, minimumCounts, type NodeCounts } from '../capacity/packing';
 import { supportTier } from './kubernetes-support';
 
@@ -138,7 +139,7 @@ function databaseVolumeGb(env: RenderedEnvironment): { gb: number; owner?: strin
 function loadBalancers(env: RenderedEnvironment): { albs: { name: string; internetFacing: boolean }[]; nlbs: string[] } {
   const lbc = helmCharts(env).find((c) => c.chart === 'aws-load-balancer-controller');
   const albClass = String(lbc?.values?.ingressClass ?? 'alb');
-  const ingresses: KubeObject[] = [...cdkManifests(env).map((m) => m.obj), ...env.objects.map((o) => o.obj)].filter((o: any) => o?.kind === 'Ingress');
+  const ingresses: KubeObject[] = [...kubernetesManifests(env).flatMap((m) => m.objects), ...env.objects.map((o) => o.obj)].filter((o: any) => o?.kind === 'Ingress');
   const groups = new Map<string, boolean>();
   for (const i of ingresses) {
     const cls = i.spec?.ingressClassName ?? i.metadata.annotations?.['kubernetes.io/ingress.class'];
@@ -170,38 +171,40 @@ export function costModel(env: RenderedEnvironment): CostModel {
 
   // EKS control plane
   for (const c of eksClusters(env)) {
-    if (!c.version) {
-      findings.push(finding(env.name, cfnId(c), 'Version', `cluster ${c.name} sets no Kubernetes version: its support tier (standard or extended price) cannot be decided`));
+    const name = typeof c.properties.Name === 'string' ? c.properties.Name : c.logicalId;
+    const version = c.properties.Version === undefined ? undefined : String(c.properties.Version);
+    if (!version) {
+      findings.push(finding(env.name, resourceId(c), 'Version', `cluster ${name} sets no Kubernetes version: its support tier (standard or extended price) cannot be decided`));
       continue;
     }
-    const st = supportTier(c.version, P.PRICES_CHECKED);
+    const st = supportTier(version, P.PRICES_CHECKED);
     if (!st) {
-      findings.push(finding(env.name, cfnId(c), 'Version', `Kubernetes ${c.version} is not in the EKS support calendar (src/checks/cost/kubernetes-support.ts): standard or extended control-plane price unknown`));
+      findings.push(finding(env.name, resourceId(c), 'Version', `Kubernetes ${version} is not in the EKS support calendar (src/checks/cost/kubernetes-support.ts): standard or extended control-plane price unknown`));
       continue;
     }
     const rate = P.EKS_CLUSTER_PER_HOUR[st.tier];
-    if (st.tier === 'extended') notes.push(`${c.name}: ${st.why} (on ${P.PRICES_CHECKED})`);
-    line(`EKS control plane (${c.version}, ${st.tier} support)`, both(`1 × ${H} h × ${money(rate)}`), { min: H * rate, max: H * rate });
+    if (st.tier === 'extended') notes.push(`${name}: ${st.why} (on ${P.PRICES_CHECKED})`);
+    line(`EKS control plane (${version}, ${st.tier} support)`, both(`1 × ${H} h × ${money(rate)}`), { min: H * rate, max: H * rate });
   }
 
   // EC2 nodes and their root volumes
   const groups = nodeGroups(env);
   const counts = scaleCounts(env, groups);
   const nodes: Record<Scale, number> = { min: 0, max: 0 };
-  for (const s of ['min', 'max'] as const) nodes[s] = groups.reduce((a, g) => a + (counts[s].get(g.id) ?? 0), 0);
+  for (const s of ['min', 'max'] as const) nodes[s] = groups.reduce((a, g) => a + (counts[s].get(g.logicalId) ?? 0), 0);
   const rootLines: (() => void)[] = [];
   for (const g of groups) {
-    const n = { min: counts.min.get(g.id) ?? 0, max: counts.max.get(g.id) ?? 0 };
+    const n = { min: counts.min.get(g.logicalId) ?? 0, max: counts.max.get(g.logicalId) ?? 0 };
     const price = g.instanceType ? P.EC2_ON_DEMAND_PER_HOUR[g.instanceType] : undefined;
     if (g.capacityType !== 'ON_DEMAND') notes.push(`${g.name} runs ${g.capacityType} capacity: priced at the on-demand rate (an upper bound)`);
     if (price === undefined) {
-      findings.push(finding(env.name, cfnId(g), g.instanceTypeField, `instance type ${g.instanceType ?? '(none)'} of node group ${g.name} has no on-demand price in src/data/prices-us-west-2.ts (checked ${P.PRICES_CHECKED}): its ${n.min}–${n.max} nodes are not costed`));
+      findings.push(finding(env.name, resourceId(g), g.instanceTypeField, `instance type ${g.instanceType ?? '(none)'} of node group ${g.name} has no on-demand price in src/data/prices-us-west-2.ts (checked ${P.PRICES_CHECKED}): its ${n.min}–${n.max} nodes are not costed`));
     } else {
       line(`EC2 ${g.label} nodes (${g.instanceType})`, { min: `${n.min} × ${H} h × ${money(price)}`, max: `${n.max} × ${H} h × ${money(price)}` }, { min: n.min * H * price, max: n.max * H * price });
     }
     const v = g.rootVolume;
     const gbPrice = P.EBS_PER_GB_MONTH[v.type];
-    if (gbPrice === undefined) findings.push(finding(env.name, cfnId(g), 'LaunchTemplate BlockDeviceMappings[].Ebs.VolumeType', `root volume type ${v.type} of node group ${g.name} has no EBS price`));
+    if (gbPrice === undefined) findings.push(finding(env.name, resourceId(g), 'LaunchTemplate BlockDeviceMappings[].Ebs.VolumeType', `root volume type ${v.type} of node group ${g.name} has no EBS price`));
     else {
       const extra = gp3Extras(v.type, v.iops, v.throughputMiBps);
       const per = v.sizeGiB * gbPrice + extra;
@@ -234,22 +237,22 @@ export function costModel(env: RenderedEnvironment): CostModel {
   }
 
   // Network: NAT gateways, public IPv4, interface endpoints
-  const nats = resourcesOfType(env, 'AWS::EC2::NatGateway');
+  const nats = resources(env, 'AWS::EC2::NatGateway');
   if (nats.length) {
     line(`NAT gateways`, both(`${nats.length} × ${H} h × ${money(P.NAT_GATEWAY_PER_HOUR)}`), { min: nats.length * H * P.NAT_GATEWAY_PER_HOUR, max: nats.length * H * P.NAT_GATEWAY_PER_HOUR });
     line(`NAT data processed`, { min: `${nodes.min} × ${A.natGbPerNodeMonth} GB × ${money(P.NAT_GATEWAY_PER_GB)}`, max: `${nodes.max} × ${A.natGbPerNodeMonth} GB × ${money(P.NAT_GATEWAY_PER_GB)}` }, { min: nodes.min * A.natGbPerNodeMonth * P.NAT_GATEWAY_PER_GB, max: nodes.max * A.natGbPerNodeMonth * P.NAT_GATEWAY_PER_GB }, true);
   }
   const lbs = loadBalancers(env);
-  const publicSubnets = resourcesOfType(env, 'AWS::EC2::Subnet').filter((s) => (s.props.Tags ?? []).some((t: any) => t.Key === 'kubernetes.io/role/elb'));
-  const albAzs = Math.max(2, new Set(publicSubnets.map((s) => s.props.AvailabilityZone)).size);
-  const eips = resourcesOfType(env, 'AWS::EC2::EIP').length;
-  if (nats.length) details.push(`NAT gateways: ${nats.map((n) => n.id).join(', ')}`);
+  const publicSubnets = resources(env, 'AWS::EC2::Subnet').filter((s) => (s.properties.Tags ?? []).some((t: any) => t.Key === 'kubernetes.io/role/elb'));
+  const albAzs = Math.max(2, new Set(publicSubnets.map((s) => s.properties.AvailabilityZone)).size);
+  const eips = resources(env, 'AWS::EC2::EIP').length;
+  if (nats.length) details.push(`NAT gateways: ${nats.map((n) => n.logicalId).join(', ')}`);
   const albIps = lbs.albs.filter((a) => a.internetFacing).length * albAzs;
   if (eips + albIps > 0) line(`Public IPv4 (${eips} EIP + ${albIps} ALB)`, both(`${eips + albIps} × ${H} h × ${money(P.PUBLIC_IPV4_PER_HOUR)}`), { min: (eips + albIps) * H * P.PUBLIC_IPV4_PER_HOUR, max: (eips + albIps) * H * P.PUBLIC_IPV4_PER_HOUR });
-  const endpoints = resourcesOfType(env, 'AWS::EC2::VPCEndpoint').filter((e) => e.props.VpcEndpointType === 'Interface');
-  const endpointAzs = endpoints.reduce((a, e) => a + Math.max(1, (e.props.SubnetIds ?? []).length), 0);
+  const endpoints = resources(env, 'AWS::EC2::VPCEndpoint').filter((e) => e.properties.VpcEndpointType === 'Interface');
+  const endpointAzs = endpoints.reduce((a, e) => a + Math.max(1, (e.properties.SubnetIds ?? []).length), 0);
   if (endpoints.length) {
-    details.push(`Interface endpoints: ${endpoints.map((e) => `${typeof e.props.ServiceName === 'string' ? e.props.ServiceName.replace(/^com\.amazonaws\.[^.]+\./, '') : e.id} × ${Math.max(1, (e.props.SubnetIds ?? []).length)} AZ`).join(', ')}`);
+    details.push(`Interface endpoints: ${endpoints.map((e) => `${typeof e.properties.ServiceName === 'string' ? e.properties.ServiceName.replace(/^com\.amazonaws\.[^.]+\./, '') : e.logicalId} × ${Math.max(1, (e.properties.SubnetIds ?? []).length)} AZ`).join(', ')}`);
     line(`Interface endpoints (${endpoints.length})`, both(`${endpointAzs} endpoint-AZs × ${H} h × ${money(P.INTERFACE_ENDPOINT_PER_AZ_HOUR)}`), { min: endpointAzs * H * P.INTERFACE_ENDPOINT_PER_AZ_HOUR, max: endpointAzs * H * P.INTERFACE_ENDPOINT_PER_AZ_HOUR });
     line(`Interface endpoint data`, { min: `${nodes.min} × ${A.interfaceEndpointGbPerNodeMonth} GB × ${money(P.INTERFACE_ENDPOINT_PER_GB)}`, max: `${nodes.max} × ${A.interfaceEndpointGbPerNodeMonth} GB × ${money(P.INTERFACE_ENDPOINT_PER_GB)}` }, { min: nodes.min * A.interfaceEndpointGbPerNodeMonth * P.INTERFACE_ENDPOINT_PER_GB, max: nodes.max * A.interfaceEndpointGbPerNodeMonth * P.INTERFACE_ENDPOINT_PER_GB }, true);
   }
@@ -271,8 +274,8 @@ export function costModel(env: RenderedEnvironment): CostModel {
   }
 
   // WAF
-  const acls = resourcesOfType(env, 'AWS::WAFv2::WebACL');
-  const rules = acls.reduce((a, w) => a + (Array.isArray(w.props.Rules) ? w.props.Rules.length : 0), 0);
+  const acls = resources(env, 'AWS::WAFv2::WebACL');
+  const rules = acls.reduce((a, w) => a + (Array.isArray(w.properties.Rules) ? w.properties.Rules.length : 0), 0);
   const wafRequests = (s: Scale) => nodes[s] * A.wafMillionRequestsPerNodeMonth * acls.length;
   if (acls.length) {
     const fixed = acls.length * P.WAF_WEB_ACL_PER_MONTH + rules * P.WAF_RULE_PER_MONTH;
@@ -281,13 +284,13 @@ export function costModel(env: RenderedEnvironment): CostModel {
   }
 
   // KMS, Secrets Manager
-  const keys = resourcesOfType(env, 'AWS::KMS::Key').length;
+  const keys = resources(env, 'AWS::KMS::Key').length;
   if (keys) line(`KMS keys`, both(`${keys} × ${money(P.KMS_KEY_PER_MONTH)}`), { min: keys * P.KMS_KEY_PER_MONTH, max: keys * P.KMS_KEY_PER_MONTH });
-  const secrets = resourcesOfType(env, 'AWS::SecretsManager::Secret').length;
+  const secrets = resources(env, 'AWS::SecretsManager::Secret').length;
   if (secrets) line(`Secrets Manager`, both(`${secrets} × ${money(P.SECRET_PER_MONTH)}`), { min: secrets * P.SECRET_PER_MONTH, max: secrets * P.SECRET_PER_MONTH });
 
   // S3 backups
-  if (resourcesOfType(env, 'AWS::S3::Bucket').length) {
+  if (resources(env, 'AWS::S3::Bucket').length) {
     const db = databaseVolumeGb(env);
     const gb = db.gb * A.backupStorageFactor;
     if (db.owner) details.push(`S3 backups: ${A.backupStorageFactor} × the ${db.gb} GB data volume of ${db.owner}`);
@@ -296,9 +299,9 @@ export function costModel(env: RenderedEnvironment): CostModel {
   }
 
   // CloudWatch Logs ingestion
-  const flowLogs = resourcesOfType(env, 'AWS::EC2::FlowLog').filter((f) => (f.props.LogDestinationType ?? 'cloud-watch-logs') === 'cloud-watch-logs').length;
-  const cpTypes = eksClusters(env).reduce((a, c) => a + c.loggingTypes.length, 0);
-  const wafLogging = resourcesOfType(env, 'AWS::WAFv2::LoggingConfiguration').length > 0;
+  const flowLogs = resources(env, 'AWS::EC2::FlowLog').filter((f) => (f.properties.LogDestinationType ?? 'cloud-watch-logs') === 'cloud-watch-logs').length;
+  const cpTypes = eksClusters(env).reduce((a, c) => a + (c.properties.Logging?.ClusterLogging?.EnabledTypes ?? []).length, 0);
+  const wafLogging = resources(env, 'AWS::WAFv2::LoggingConfiguration').length > 0;
   const logGb = (s: Scale) => flowLogs * nodes[s] * A.flowLogGbPerNodeMonth + cpTypes * A.controlPlaneLogGbPerTypeMonth + (wafLogging ? wafRequests(s) * A.wafLogGbPerMillionRequests : 0);
   if (logGb('max') > 0) {
     details.push(`CloudWatch Logs: ${[flowLogs ? `${flowLogs} VPC flow log(s) × ${A.flowLogGbPerNodeMonth} GB per node` : '', cpTypes ? `${cpTypes} EKS control-plane log type(s) × ${A.controlPlaneLogGbPerTypeMonth} GB` : '', wafLogging ? `WAF logs ${A.wafLogGbPerMillionRequests} GB per million requests` : ''].filter(Boolean).join(' + ')}`);
