@@ -158,6 +158,12 @@ describe('a config change rolls the pods that mount it', () => {
     expect(mounted.sort()).toEqual([...configMaps].sort());
   });
 
+  test('Deployment/backend carries the sha256 of its environment ConfigMap (envFrom) and its auth policy (volume)', () => {
+    const backend = find(prod, 'Deployment', 'backend');
+    const data = ['backend-config', 'auth-policy'].map((cm) => find(prod, 'ConfigMap', cm).data);
+    expect(backend.spec.template.metadata.annotations[CONFIG_CHECKSUM_ANNOTATION]).toBe(configChecksum(...data)[CONFIG_CHECKSUM_ANNOTATION]);
+  });
+
   test('the hash moves with any key or value, and not with key order', () => {
     const base = configChecksum({ a: '1', b: '2' })[CONFIG_CHECKSUM_ANNOTATION];
     expect(configChecksum({ b: '2', a: '1' })[CONFIG_CHECKSUM_ANNOTATION]).toBe(base);

@@ -1,4 +1,3 @@
-import { createHash } from 'crypto';
 import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
@@ -7,6 +6,7 @@ import {
   AppWorkload,
   AUTH_POLICY_FILE,
   AuthPolicyConfigMap,
+  configChecksum,
   MergeableHostIngress,
   PlatformExternalSecret,
   PRIORITY_CLASSES,
@@ -25,7 +25,6 @@ export const AUTH_POLICY_DIR = '/etc/optibid/auth';
 export const OIDC_CLIENT_SECRET_ENV = 'OIDC_CLIENT_SECRET';
 
 const imageRef = (i: ImageConfig) => `${i.repository}:${i.tag}@${i.digest}`;
-const checksum = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /**
  * The OptiBid application: backend (FastAPI) and frontend (Next.js) workloads, their configuration and secrets,
@@ -100,7 +99,7 @@ export class AppChart extends Chart {
       envFrom: { configMaps: ['backend-config'], secrets: ['backend-secrets'] },
       configFiles: { [AUTH_POLICY_DIR]: 'auth-policy' },
       // A config change rolls the pods (env and files are read at start-up).
-      podAnnotations: { 'optibid.io/config-checksum': checksum(JSON.stringify(backendEnv) + authPolicy.content) },
+      podAnnotations: configChecksum(backendEnv, { [AUTH_POLICY_FILE]: authPolicy.content }),
       ingressFrom: [
         { ...ingressPeer, ports: [svc.backend.port] },
         { namespace: ns, service: svc.frontend.name, ports: [svc.backend.port] },
