@@ -36,6 +36,6 @@ export const IMAGES = {
 } as const satisfies Record<string, ImagePin>;
 
 /** `repo:tag` or `repo:tag@sha256:...`. */
-export function imageRef(pin: ImagePin): string {
+export function imageRef(pin: Pick<ImagePin, 'repository' | 'tag' | 'digest'>): string {
   return `${pin.repository}:${pin.tag}${pin.digest ? `@${pin.digest}` : ''}`;
 }

@@ -1,7 +1,6 @@
 import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import type { ImageConfig } from '@optibid/constructs-lib';
 import {
   AppWorkload,
   AUTH_POLICY_FILE,
@@ -14,7 +13,7 @@ import {
   StrictMtls,
   TlsCertificate,
 } from '@optibid/constructs-lib/k8s';
-import { PLATFORM_VERSION } from '@optibid/constructs-lib';
+import { imageRef, PLATFORM_VERSION } from '@optibid/constructs-lib';
 import type { PlatformChartProps } from './chart-props';
 
 /** Non-root uid/gid the application images run as (their Dockerfiles create this user). */
@@ -24,7 +23,6 @@ export const AUTH_POLICY_DIR = '/etc/optibid/auth';
 /** Environment variable holding the OIDC client secret (from the ExternalSecret). */
 export const OIDC_CLIENT_SECRET_ENV = 'OIDC_CLIENT_SECRET';
 
-const imageRef = (i: ImageConfig) => `${i.repository}:${i.tag}@${i.digest}`;
 
 /**
  * The OptiBid application: backend (FastAPI) and frontend (Next.js) workloads, their configuration and secrets,
