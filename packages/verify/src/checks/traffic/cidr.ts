@@ -3,6 +3,8 @@
  * contain no IPv4 address (the clusters here are IPv4: KubernetesNetworkConfig.IpFamily ipv4).
  */
 
+import { subtractIntervals } from './intervals';
+
 /** Inclusive ranges of IPv4 addresses as unsigned 32-bit numbers, sorted and disjoint. */
 export type AddressSet = readonly (readonly [number, number])[];
 
@@ -36,19 +38,7 @@ export function addressSet(cidrs: readonly string[]): AddressSet {
 }
 
 export function subtractAddresses(set: AddressSet, minus: AddressSet): AddressSet {
-  let cur: [number, number][] = set.map(([a, b]) => [a, b]);
-  for (const [c, d] of minus) {
-    const next: [number, number][] = [];
-    for (const [a, b] of cur) {
-      if (d < a || c > b) next.push([a, b]);
-      else {
-        if (a < c) next.push([a, c - 1]);
-        if (d < b) next.push([d + 1, b]);
-      }
-    }
-    cur = next;
-  }
-  return cur;
+  return subtractIntervals(set, minus);
 }
 
 /** The addresses an ipBlock admits: its cidr minus every except. */

@@ -3,6 +3,8 @@
  * port ranges. Immutable values; every operation returns a new set.
  */
 
+import { subtractIntervals } from './intervals';
+
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
 export const PROTOCOLS: readonly Protocol[] = ['TCP', 'UDP', 'SCTP'];
 
@@ -82,19 +84,7 @@ export class PortSet {
 
   subtract(other: PortSet): PortSet {
     return this.build((p, mine) => {
-      let cur: Range[] = [...mine];
-      for (const [c, d] of other.byProto.get(p) ?? []) {
-        const next: Range[] = [];
-        for (const [a, b] of cur) {
-          if (d < a || c > b) next.push([a, b]);
-          else {
-            if (a < c) next.push([a, c - 1]);
-            if (d < b) next.push([d + 1, b]);
-          }
-        }
-        cur = next;
-      }
-      return cur;
+      return subtractIntervals(mine, other.byProto.get(p) ?? []);
     });
   }
 
