@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { dataNamespace, freePort, renderedConfigMap, renderedObject, Substitutions, waitFor } from './support';
+import { dataNamespace, freePort, renderedConfigMap, renderedObject, renderedObjectByLabel, Substitutions, waitFor } from './support';
 
 // ---------------------------------------------------------------------------------------------------------------
 // RESP2 over net.Socket
@@ -477,7 +477,8 @@ export function fillTemplate(template: string, values: Record<string, string>): 
 
 /** The bootstrap Job's container. */
 export function renderedBootstrapJob(): { command: string[]; env: Record<string, { value?: string; secretKey?: string; secretName?: string }>; mounts: Record<string, string>; configMap: string } {
-  const job = renderedObject(dataNamespace(), 'Job', 'redis-bootstrap');
+  // The Job's name carries a hash of its template (immutable): find it by its name label.
+  const job = renderedObjectByLabel(dataNamespace(), 'Job', 'redis-bootstrap');
   const pod = job.spec.template.spec;
   const c = pod.containers[0];
   const env: Record<string, { value?: string; secretKey?: string; secretName?: string }> = {};

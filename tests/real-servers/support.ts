@@ -39,6 +39,18 @@ export function renderedObject(namespace: string, kind: string, name: string, en
   return parse(fs.readFileSync(path.join(REPO, 'dist', 'k8s', env, namespace, `${kind.toLowerCase()}-${name}.yaml`), 'utf8'));
 }
 
+/** The one rendered object of a kind whose `app.kubernetes.io/name` label is `name` (for objects with hashed names). */
+export function renderedObjectByLabel(namespace: string, kind: string, name: string, env = ENV): any {
+  const dir = path.join(REPO, 'dist', 'k8s', env, namespace);
+  const found = fs
+    .readdirSync(dir)
+    .filter((f) => f.startsWith(`${kind.toLowerCase()}-`))
+    .map((f) => parse(fs.readFileSync(path.join(dir, f), 'utf8')))
+    .filter((o) => o.kind === kind && o.metadata?.labels?.['app.kubernetes.io/name'] === name);
+  if (found.length !== 1) throw new Error(`${found.length} rendered ${kind} objects labelled app.kubernetes.io/name=${name} in ${dir}`);
+  return found[0];
+}
+
 /** Runs a command as the `postgres` OS user (initdb, postgres, pgbouncer and pgBackRest refuse root). */
 export function asPostgres(cmd: string, args: string[], opts: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): string {
   const envArgs = Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`);

@@ -1,4 +1,5 @@
 import { loadEnvironment, platformNames, redisMaxmemoryBytes } from '@optibid/constructs-lib';
+import { renderEnvironmentManifests } from '../src/app';
 import { find, rendered } from './rendered-support';
 
 /** The Redis tier as rendered in dist/k8s (read from the files). */
@@ -20,7 +21,7 @@ describe('Redis cluster (production)', () => {
     expect(directive('cluster-enabled')).toBe('yes');
     expect(directive('cluster-preferred-endpoint-type')).toBe('hostname');
     expect(directive('cluster-config-file')).toBe('/data/nodes.conf');
-    expect(find(prod, 'Job', 'redis-bootstrap').spec.template.spec.containers[0].env.find((e: any) => e.name === 'REPLICAS').value).toBe('1');
+    expect(prod.find((o) => o.kind === 'Job' && o.metadata.labels?.['app.kubernetes.io/name'] === 'redis-bootstrap')!.spec.template.spec.containers[0].env.find((e: any) => e.name === 'REPLICAS').value).toBe('1');
     // The zone table the pods use to announce their zone covers every private subnet.
     const zones = find(prod, 'ConfigMap', 'redis-config').data['zones.txt'].trim().split('\n');
     expect(zones).toEqual(config.network.privateSubnetCidrs.map((c, i) => `${c} ${config.availabilityZones[i]}`));
@@ -78,5 +79,22 @@ describe('Redis cluster (production)', () => {
 describe('dev runs 3 primaries without replicas', () => {
   test('three pods', () => {
     expect(find(rendered('dev'), 'StatefulSet', 'redis').spec.replicas).toBe(3);
+  });
+});
+
+describe('the bootstrap Job (its pod template is immutable)', () => {
+  const jobFiles = (files: Map<string, string>) => [...files.keys()].filter((f) => /\/job-redis-bootstrap-/.test(f));
+
+  test('its name carries a hash of the template: the same config keeps the name, a changed template gets a new one', () => {
+    const base = loadEnvironment('production');
+    const first = jobFiles(renderEnvironmentManifests(base));
+    expect(first).toHaveLength(1);
+    expect(first[0]).toMatch(/^optibid-data\/job-redis-bootstrap-[0-9a-f]{8}\.yaml$/);
+    expect(jobFiles(renderEnvironmentManifests(loadEnvironment('production')))).toEqual(first);
+    const changed = structuredClone(base);
+    (changed.redis as { replicasPerPrimary: number }).replicasPerPrimary = 2;
+    expect(jobFiles(renderEnvironmentManifests(changed))).not.toEqual(first);
+    // What is committed is what the config renders.
+    expect(find(prod, 'Job', first[0].replace(/^optibid-data\/job-|\.yaml$/g, '')).metadata.labels?.['app.kubernetes.io/name']).toBe('redis-bootstrap');
   });
 });

@@ -11,10 +11,15 @@ export const CONFIG_CHECKSUM_ANNOTATION = 'optibid.io/config-sha256';
  * `kubectl apply` rolls the pods (within their PDB and update strategy), and the reviewer sees the roll in the diff.
  */
 export function configChecksum(...data: ReadonlyArray<Readonly<Record<string, string>>>): Record<string, string> {
+  return { [CONFIG_CHECKSUM_ANNOTATION]: contentHash(...data) };
+}
+
+/** sha256 (hex) over string maps, keys sorted: the same content always gives the same hash. */
+export function contentHash(...data: ReadonlyArray<Readonly<Record<string, string>>>): string {
   const hash = createHash('sha256');
   for (const d of data) {
     for (const key of Object.keys(d).sort()) hash.update(`${key}\0${d[key]}\0`);
     hash.update('\n');
   }
-  return { [CONFIG_CHECKSUM_ANNOTATION]: hash.digest('hex') };
+  return hash.digest('hex');
 }

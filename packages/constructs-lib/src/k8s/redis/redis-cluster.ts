@@ -10,7 +10,7 @@ import { PlatformExternalSecret } from '../external-secrets';
 import { containerResources, POD_IDENTITY_AGENT, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-security';
 import { scrapeAnnotations } from '../monitoring/scrape';
 import { aclTemplate, bootstrapScript, REDIS_HEADLESS, REDIS_PATHS, REDIS_USERS, redisConf, redisPodCount, snapshotScript, startScript, zoneTable } from './redis-files';
-import { configChecksum } from '../config-checksum';
+import { configChecksum, contentHash } from '../config-checksum';
 
 export interface RedisClusterProps {
   readonly config: EnvironmentConfig;
@@ -186,23 +186,27 @@ export class RedisCluster extends Construct {
     const baseVolumes: k8s.Volume[] = [{ name: 'config', configMap: { name: 'redis-config' } }, { name: 'tmp', emptyDir: { sizeLimit: quantity('64Mi') } }];
     const podCommon = { automountServiceAccountToken: false, enableServiceLinks: false, restartPolicy: 'Never', securityContext: restrictedPodSecurityContext(uid) };
 
-    new k8s.KubeJob(this, 'Bootstrap', {
-      metadata: meta(REDIS_BOOTSTRAP_NAME, recommendedLabels(jobLabelSet(REDIS_BOOTSTRAP_NAME))),
-      spec: {
-        backoffLimit: 10,
-        activeDeadlineSeconds: 1800,
-        // Removed an hour after it finishes; the next apply recreates it and it confirms the cluster is formed.
-        ttlSecondsAfterFinished: 3600,
-        template: {
-          metadata: { labels: recommendedLabels(jobLabelSet(REDIS_BOOTSTRAP_NAME)) },
-          spec: {
-            ...podCommon,
-            serviceAccountName: svc.name,
-            containers: [cliContainer('bootstrap', 'bootstrap.sh', [{ name: 'NODES', value: nodes }, { name: 'REPLICAS', value: String(r.replicasPerPrimary) }])],
-            volumes: baseVolumes,
-          },
+    const bootstrapSpec: k8s.JobSpec = {
+      backoffLimit: 10,
+      activeDeadlineSeconds: 1800,
+      // Removed an hour after it finishes; the next apply recreates it and it confirms the cluster is formed.
+      ttlSecondsAfterFinished: 3600,
+      template: {
+        metadata: { labels: recommendedLabels(jobLabelSet(REDIS_BOOTSTRAP_NAME)) },
+        spec: {
+          ...podCommon,
+          serviceAccountName: svc.name,
+          containers: [cliContainer('bootstrap', 'bootstrap.sh', [{ name: 'NODES', value: nodes }, { name: 'REPLICAS', value: String(r.replicasPerPrimary) }])],
+          volumes: baseVolumes,
         },
       },
+    };
+    // A Job's pod template is immutable: the name carries a hash of it (and of the script), so a changed Job is a
+    // new object (the old one is pruned) instead of an apply that fails with "field is immutable".
+    const bootstrapHash = contentHash({ spec: JSON.stringify(bootstrapSpec), script: configData['bootstrap.sh'] }).slice(0, 8);
+    new k8s.KubeJob(this, 'Bootstrap', {
+      metadata: meta(`${REDIS_BOOTSTRAP_NAME}-${bootstrapHash}`, recommendedLabels(jobLabelSet(REDIS_BOOTSTRAP_NAME))),
+      spec: bootstrapSpec,
     });
 
     // Daily backup: RDB snapshots from replicas (init container), then upload with the backup identity.

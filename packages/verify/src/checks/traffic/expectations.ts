@@ -63,7 +63,7 @@ export const REQUIRED_FLOWS: readonly RequiredFlow[] = [
   { from: { namespace: DATA, workload: 'postgres' }, to: { system: 'apiserver' }, ports: ['443/TCP'], reason: 'Patroni keeps the leader lock in the Kubernetes API' },
   { from: { namespace: DATA, workload: 'postgres-backup-*' }, to: { namespace: DATA, workload: 'postgres' }, ports: ['8432/TCP'], reason: 'pgBackRest backups talk to the pgBackRest TLS server beside PostgreSQL' },
   { from: { namespace: DATA, workload: 'redis' }, to: { namespace: DATA, workload: 'redis' }, ports: ['6379/TCP', '16379/TCP'], reason: 'Redis Cluster replication and cluster bus' },
-  { from: { namespace: DATA, workload: 'redis-bootstrap' }, to: { namespace: DATA, workload: 'redis' }, ports: ['6379/TCP'], reason: 'the bootstrap Job forms the Redis cluster' },
+  { from: { namespace: DATA, workload: 'redis-bootstrap-*' }, to: { namespace: DATA, workload: 'redis' }, ports: ['6379/TCP'], reason: 'the bootstrap Job forms the Redis cluster' },
   { from: { namespace: DATA, workload: 'redis-backup' }, to: { namespace: DATA, workload: 'redis' }, ports: ['6379/TCP'], reason: 'the backup CronJob snapshots Redis' },
   // Name resolution
   { from: { namespace: '*', workload: '*' }, to: { system: 'kube-dns' }, ports: ['53/UDP', '53/TCP'], reason: 'every pod resolves Service names through CoreDNS (UDP, and TCP for large answers)' },
