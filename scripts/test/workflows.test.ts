@@ -122,6 +122,8 @@ test('AWS access is OIDC only: id-token only where a deploy runs, no access keys
   const action = docs.get('.github/actions/deploy-environment/action.yaml')!.yaml;
   const aws = action.runs.steps.find((s: any) => String(s.uses).startsWith('aws-actions/configure-aws-credentials@'));
   expect(aws.with['role-to-assume']).toBe('${{ steps.env.outputs.role_arn }}');
+  // The job is stopped before its AWS session can expire in the middle of an apply or a rollback.
+  for (const env of ['staging', 'production']) expect(workflow('deploy.yaml').jobs[env]['timeout-minutes'] * 60).toBeLessThanOrEqual(aws.with['role-duration-seconds']);
 });
 
 test('environment outputs come from the naming module for every environment', () => {

@@ -14,7 +14,7 @@ describe.each(['staging', 'production'])('%s deploy role', (env) => {
     expect(statement.Condition).toEqual({
       StringEquals: { 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com', 'token.actions.githubusercontent.com:sub': `repo:optibid/platform:environment:${env}` },
     });
-    expect(role.Properties.MaxSessionDuration).toBe(3600);
+    expect(role.Properties.MaxSessionDuration).toBe(10800);
     cluster.hasResourceProperties('AWS::IAM::OIDCProvider', { Url: 'https://token.actions.githubusercontent.com', ClientIdList: ['sts.amazonaws.com'] });
   });
 

@@ -41,7 +41,8 @@ export class GithubDeployRole extends Construct {
     this.role = new iam.Role(this, 'Role', {
       roleName: d.deployRoleName,
       description: `GitHub Actions deploys of ${d.repository} (environment ${d.githubEnvironment})`,
-      maxSessionDuration: Duration.hours(1),
+      // A deploy (node-group rolls, every rollout, a rollback) can outlast an hour: credentials must not expire mid-way.
+      maxSessionDuration: Duration.hours(3),
       assumedBy: new iam.WebIdentityPrincipal(providerArn, {
         StringEquals: { [`${issuer}:aud`]: 'sts.amazonaws.com', [`${issuer}:sub`]: d.oidcSubject },
       }),
