@@ -6,7 +6,11 @@
  *
  * ApplyProgress records what this run has touched, so a rollback undoes exactly that and nothing else.
  */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import type { ApplyPlan, ManifestFile, Workload } from './apply-order';
+import { namespaceApplysetId, writeManifestCopies } from './applyset';
 import { applyClusterScoped, applyFiles, applyNamespaceSet, cdkDeploy, waitExternalSecrets } from './commands';
 import type { DeployContext } from './context';
 import { environmentStacks, logUnprunedClusterObjects } from './plan';
@@ -61,10 +65,18 @@ export async function applyKubernetes(ctx: DeployContext, plan: ApplyPlan, progr
 
   if (plan.externalSecrets.length > 0) {
     ctx.log.info(`apply (b): ExternalSecrets of ${plan.externalSecrets.map((e) => e.namespace).join(', ')}`);
-    for (const es of plan.externalSecrets) {
-      progress.externalSecretNamespaces.push(es.namespace);
-      const r = await ctx.runner.run(applyFiles(ctx.kubeContext, es.namespace, es.files.map(at)), { echo: true });
-      if (r.code !== 0) return failed(`(b) ExternalSecrets in ${es.namespace}`, r);
+    // Copies that carry their namespace's ApplySet label: applied without it (same field manager, no --applyset),
+    // the label the namespace's ApplySet apply set would be removed, taking the ExternalSecrets out of their set.
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'optibid-externalsecrets-'));
+    try {
+      for (const es of plan.externalSecrets) {
+        progress.externalSecretNamespaces.push(es.namespace);
+        const { written } = writeManifestCopies(path.join(ctx.repoRoot, ctx.k8sDir), es.files, path.join(tmp, es.namespace), { partOf: namespaceApplysetId(ctx.names.prefix, es.namespace) });
+        const r = await ctx.runner.run(applyFiles(ctx.kubeContext, es.namespace, written), { echo: true });
+        if (r.code !== 0) return failed(`(b) ExternalSecrets in ${es.namespace}`, r);
+      }
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
     }
     for (const es of plan.externalSecrets) {
       const r = await ctx.runner.run(waitExternalSecrets(ctx.kubeContext, es.namespace, ctx.rolloutTimeout), { echo: true });

@@ -1,29 +1,35 @@
 /**
  * `npm run deploy -- --env <env> [--plan-only] [--yes] [--rollout-timeout <duration>] [--rollback-ref <git-ref>]`
  *
- * Orchestration only: preflight -> plan -> (confirm) -> apply -> verify -> record, with rollback on failure.
- * Each step lives in its own module; every command it runs is logged as `[deploy] $ <command>`.
+ * Orchestration only: preflight -> plan -> (confirm) -> lock -> apply -> verify -> record -> unlock, with rollback on
+ * failure or cancellation (SIGINT/SIGTERM, see cancel.ts). Each step lives in its own module; every command it runs
+ * is logged as `[deploy] $ <command>`.
  *
  * Exit codes:
  *   0  success, or --plan-only finished
  *   2  usage error: unknown flag, missing value, unknown environment (the valid ones are listed)
- *   3  preflight failed (tools, kube context, AWS account, dist/ freshness, rollback ref); nothing was changed
- *   4  plan failed (cdk diff or kubectl diff errored); nothing was changed
- *   5  apply failed; what this run applied in Kubernetes was rolled back
+ *   3  preflight failed (tools, kube context, AWS account, dist/ freshness, rollback ref), or another deploy holds
+ *      the deploy lock; nothing was changed
+ *   4  plan failed (cdk diff, kubectl diff or the ApplySet prune dry run errored); nothing was changed
+ *   5  apply failed, or the run was cancelled (SIGINT/SIGTERM) after it started changing things; what this run
+ *      applied in Kubernetes was rolled back
  *   6  verification failed (a rollout or a smoke test); what this run applied was rolled back
  *   7  the rollback failed too: manual action needed (printed)
- *   8  confirmation refused, or not given (production without --yes and without a terminal to ask on)
- *   1  internal error (a bug in this tool; if it happened during the apply, the rollback still ran)
+ *   8  confirmation refused, or not given (production without --yes and without a terminal to ask on), or the run
+ *      was cancelled before it changed anything
+ *   1  internal error (a bug in this tool; if it happened during the apply, the rollback still ran; 7 if that failed)
  */
 import * as path from 'path';
 import { ENVIRONMENT_INPUTS, loadEnvironment, platformNames } from '@optibid/constructs-lib';
 import { DEFAULT_ROLLOUT_TIMEOUT, DEFAULT_SMOKE_ATTEMPTS, type DeployOptions, parseArgs } from './args';
 import { applyKubernetes, deployCloudFormation, emptyProgress, type ApplyProgress, type StepFailure } from './apply';
 import { type ApplyPlan, CLUSTER_DIR, namespaceOrder, planApplyOrder, removedClusterObjects } from './apply-order';
+import { Cancellation, CancelledError } from './cancel';
 import { askToConfirm, needsConfirmation } from './confirm';
 import type { DeployContext } from './context';
 import { readSmokeFacts } from './dist-facts';
 import { listTree } from './dist-tree';
+import { acquireDeployLock, deployerIdentity, releaseDeployLock, removeLockCommand } from './lock';
 import type { Logger } from './log';
 import { environmentStacks, logUnprunedClusterObjects, runPlan } from './plan';
 import { type DistFreshness, runPreflight } from './preflight';
@@ -48,13 +54,13 @@ export const EXIT = {
 export const EXIT_CODE_TABLE: readonly (readonly [number, string])[] = [
   [EXIT.ok, 'success, or --plan-only finished'],
   [EXIT.usage, 'usage error: unknown flag, missing value, unknown environment'],
-  [EXIT.preflight, 'preflight failed (tools, kube context, AWS account, dist/ freshness, rollback ref); nothing changed'],
-  [EXIT.plan, 'plan failed (cdk diff or kubectl diff errored); nothing changed'],
-  [EXIT.applyFailed, 'apply failed; what this run applied in Kubernetes was rolled back'],
+  [EXIT.preflight, 'preflight failed (tools, kube context, AWS account, dist/ freshness, rollback ref), or another deploy holds the lock; nothing changed'],
+  [EXIT.plan, 'plan failed (cdk diff, kubectl diff or the ApplySet prune dry run errored); nothing changed'],
+  [EXIT.applyFailed, 'apply failed, or cancelled (SIGINT/SIGTERM) once changing; what this run applied in Kubernetes was rolled back'],
   [EXIT.verifyFailed, 'verification failed (rollout or smoke test); rolled back'],
   [EXIT.rollbackFailed, 'the rollback failed too: manual action needed (printed)'],
-  [EXIT.notConfirmed, 'confirmation refused or not given (production without --yes and no terminal)'],
-  [EXIT.internal, 'internal error (a bug in this tool; during the apply, the rollback still ran)'],
+  [EXIT.notConfirmed, 'confirmation refused or not given (production without --yes and no terminal), or cancelled before any change'],
+  [EXIT.internal, 'internal error (a bug in this tool; during the apply, the rollback still ran; 7 if it failed)'],
 ];
 
 export function usage(): string {
@@ -62,9 +68,10 @@ export function usage(): string {
   return [
     'Usage: npm run deploy -- --env <environment> [--plan-only] [--yes] [--rollout-timeout <duration>] [--rollback-ref <git-ref>] [--smoke-attempts <n>]',
     '',
-    'Deploys one environment from the committed dist/: preflight, plan (cdk diff, kubectl diff), apply (cdk deploy, then',
-    'kubectl server-side apply in dependency order, one ApplySet per namespace), verify (rollouts, smoke tests), and on',
-    'failure rolls back what the run applied in Kubernetes.',
+    'Deploys one environment from the committed dist/: preflight, plan (cdk diff, kubectl diff, what each ApplySet would',
+    'prune), apply (cdk deploy, then kubectl server-side apply in dependency order, one ApplySet per namespace), verify',
+    '(rollouts, smoke tests), and on failure or Ctrl-C rolls back what the run applied in Kubernetes. One deploy per',
+    'cluster at a time (a Lease in kube-system; a second Ctrl-C exits at once).',
     '',
     'Options:',
     `  --env <environment>           one of: ${envs}`,
@@ -91,8 +98,10 @@ export interface DeployDeps {
   readonly prompt: (question: string) => Promise<string>;
   /** Plain output (the help text). */
   readonly print: (text: string) => void;
-  /** Waits between smoke-test attempts. @default setTimeout */
+  /** Waits between smoke-test attempts. @default setTimeout, ended early by a cancel */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Requested by SIGINT/SIGTERM (bin/deploy.ts installs the handlers). @default never cancelled */
+  readonly cancellation?: Cancellation;
 }
 
 export async function main(argv: readonly string[], deps: DeployDeps): Promise<number> {
@@ -113,13 +122,15 @@ export async function main(argv: readonly string[], deps: DeployDeps): Promise<n
     return EXIT.usage;
   }
 
+  const cancel = deps.cancellation ?? new Cancellation();
   let ctx: DeployContext;
   try {
     const config = loadEnvironment(options.env);
     const names = platformNames(config);
     ctx = {
       repoRoot: deps.repoRoot,
-      runner: deps.runner,
+      // Once cancelled, no new command starts (except the rollback's and the lock release, see cancel.ts).
+      runner: cancel.gate(deps.runner),
       log,
       config,
       names,
@@ -127,16 +138,23 @@ export async function main(argv: readonly string[], deps: DeployDeps): Promise<n
       kubeContext: names.clusterArn,
       rolloutTimeout: options.rolloutTimeout,
       smokeAttempts: options.smokeAttempts,
-      sleep: deps.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms))),
+      sleep: deps.sleep ?? ((ms: number) => cancel.sleep(ms)),
     };
   } catch (err) {
     log.error(`environment '${options.env}' does not load: ${err instanceof Error ? err.message : String(err)}`);
     return EXIT.preflight;
   }
-  return deploy(ctx, options, deps);
+  try {
+    return await deploy(ctx, options, deps, cancel);
+  } catch (err) {
+    // Once the apply started, deploy() handles a cancel itself (rollback); this is one before any change.
+    if (!(err instanceof CancelledError)) throw err;
+    log.error(`cancelled (${err.reason}) before anything was changed: nothing was applied`);
+    return EXIT.notConfirmed;
+  }
 }
 
-async function deploy(ctx: DeployContext, options: DeployOptions, deps: DeployDeps): Promise<number> {
+async function deploy(ctx: DeployContext, options: DeployOptions, deps: DeployDeps, cancel: Cancellation): Promise<number> {
   const { log, config, names } = ctx;
   log.info(
     `${options.planOnly ? 'plan' : 'deploy'} ${config.name} (tier ${config.tier}): stacks ${environmentStacks(ctx).join(', ')}; ${ctx.k8sDir} to cluster ${names.clusterName} (context ${ctx.kubeContext})`,
@@ -190,29 +208,59 @@ async function deploy(ctx: DeployContext, options: DeployOptions, deps: DeployDe
     return EXIT.ok;
   }
 
-  if (needsConfirmation(config, options) && !(await askToConfirm(config.name, deps.prompt))) {
-    log.error(`not confirmed: nothing was applied (type '${config.name}' exactly, or pass --yes)`);
-    return EXIT.notConfirmed;
+  if (needsConfirmation(config, options)) {
+    // A SIGTERM while the prompt waits must not leave it waiting.
+    const confirmed = await Promise.race([askToConfirm(config.name, deps.prompt), cancel.whenRequested().then(() => false)]);
+    cancel.throwIfCancelled();
+    if (!confirmed) {
+      log.error(`not confirmed: nothing was applied (type '${config.name}' exactly, or pass --yes)`);
+      return EXIT.notConfirmed;
+    }
   }
 
-  // 3.-5. Apply, verify, record. An unexpected exception still rolls back what was applied.
+  // The deploy lock, before the first change; released below whatever happens.
+  const holder = deployerIdentity(head);
+  const lock = await acquireDeployLock(ctx, holder, new Date());
+  if (!lock.ok) {
+    log.error(`${lock.message}\nnothing was changed`);
+    return EXIT.preflight;
+  }
+  cancel.forcedExitNotes.push(`The deploy lock stays taken; once no deploy runs, remove it: ${removeLockCommand(ctx)}`);
+
+  // 3.-5. Apply, verify, record. An unexpected exception or a cancel still rolls back what was applied.
   const progress = emptyProgress();
   try {
-    return await applyAndVerify(ctx, plan, progress, ref, head, removed);
+    if (cancel.requested) {
+      log.error(`cancelled (${cancel.reason}) before anything was changed: nothing was applied`);
+      return EXIT.notConfirmed;
+    }
+    return await applyAndVerify(ctx, plan, progress, ref, head, removed, cancel);
   } catch (err) {
+    if (err instanceof CancelledError)
+      return await fail(ctx, { step: 'apply', check: 'cancelled', detail: `${err.reason} received; no further step was started` }, plan, progress, ref, cancel);
     const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
-    await fail(ctx, { step: 'apply', check: 'internal error', detail }, plan, progress, ref);
-    return EXIT.internal;
+    return await fail(ctx, { step: 'apply', check: 'internal error', detail }, plan, progress, ref, cancel, { internal: true });
+  } finally {
+    cancel.beginCleanup();
+    await releaseDeployLock(ctx, holder);
   }
 }
 
-async function applyAndVerify(ctx: DeployContext, plan: ApplyPlan, progress: ApplyProgress, ref: RollbackRef, head: string, removed: ReturnType<typeof removedClusterObjects>): Promise<number> {
+async function applyAndVerify(
+  ctx: DeployContext,
+  plan: ApplyPlan,
+  progress: ApplyProgress,
+  ref: RollbackRef,
+  head: string,
+  removed: ReturnType<typeof removedClusterObjects>,
+  cancel: Cancellation,
+): Promise<number> {
   const { log, config, names } = ctx;
   // 3. Apply (CloudFormation, then Kubernetes with per-namespace rollout gates).
   const cfn = await deployCloudFormation(ctx, progress);
-  if (cfn) return fail(ctx, cfn, plan, progress, ref);
+  if (cfn) return fail(ctx, cfn, plan, progress, ref, cancel);
   const k8s = await applyKubernetes(ctx, plan, progress, removed, `${ref.ref} (${ref.sha.slice(0, 12)})`);
-  if (k8s) return fail(ctx, k8s, plan, progress, ref);
+  if (k8s) return fail(ctx, k8s, plan, progress, ref, cancel);
 
   // 4. Verify: smoke tests (rollouts were waited for namespace by namespace during the apply).
   log.info('verify: smoke tests');
@@ -220,7 +268,7 @@ async function applyAndVerify(ctx: DeployContext, plan: ApplyPlan, progress: App
   const results = await runSmokeTests(ctx, checks);
   const failed = results.filter((r) => !r.pass);
   if (failed.length > 0) {
-    return fail(ctx, { step: 'verify', check: `smoke tests: ${failed.map((f) => f.name).join('; ')}`, detail: failed.map((f) => `${f.name}: ${f.detail}`).join(' | ') }, plan, progress, ref);
+    return fail(ctx, { step: 'verify', check: `smoke tests: ${failed.map((f) => f.name).join('; ')}`, detail: failed.map((f) => `${f.name}: ${f.detail}`).join(' | ') }, plan, progress, ref, cancel);
   }
 
   // 5. Record what is deployed: the next run's rollback ref.
@@ -230,10 +278,17 @@ async function applyAndVerify(ctx: DeployContext, plan: ApplyPlan, progress: App
   return EXIT.ok;
 }
 
-/** Rolls back (when Kubernetes was touched), prints the report and returns the exit code. */
-async function fail(ctx: DeployContext, failure: StepFailure, plan: ApplyPlan, progress: ApplyProgress, ref: RollbackRef): Promise<number> {
+/**
+ * Rolls back (when Kubernetes was touched), prints the report and returns the exit code: 7 when the rollback failed,
+ * else 1 for an internal error, 5 for a cancelled run (whatever step it was in), else 5 (apply) or 6 (verify).
+ */
+async function fail(ctx: DeployContext, failure: StepFailure, plan: ApplyPlan, progress: ApplyProgress, ref: RollbackRef, cancel: Cancellation, opts: { readonly internal?: boolean } = {}): Promise<number> {
   const { log } = ctx;
+  // The rollback's commands must run even after a cancel.
+  cancel.beginCleanup();
+  const cancelled = cancel.requested;
   log.error(`${failure.step} failed: ${failure.check}: ${failure.detail}`);
+  if (cancelled) log.error(`cancelled (${cancel.reason}): rolling back what this run applied in Kubernetes`);
   const touched = progress.clusterApplied || progress.externalSecretNamespaces.length > 0 || progress.appliedNamespaces.length > 0;
   const outcome = touched
     ? await rollback(ctx, plan, progress, ref)
@@ -245,11 +300,11 @@ async function fail(ctx: DeployContext, failure: StepFailure, plan: ApplyPlan, p
           : [],
         manual: [],
       };
-  const code = !outcome.ok ? EXIT.rollbackFailed : failure.step === 'apply' ? EXIT.applyFailed : EXIT.verifyFailed;
+  const code = !outcome.ok ? EXIT.rollbackFailed : opts.internal ? EXIT.internal : cancelled || failure.step === 'apply' ? EXIT.applyFailed : EXIT.verifyFailed;
   const section = (title: string, items: readonly string[]) => (items.length > 0 ? [title, ...items.map((i) => `  - ${i}`)] : []);
   log.error(
     [
-      `DEPLOY FAILED (${ctx.config.name}, exit ${code})`,
+      `${cancelled ? `DEPLOY CANCELLED by ${cancel.reason}` : 'DEPLOY FAILED'} (${ctx.config.name}, exit ${code})`,
       `failed: ${failure.step}: ${failure.check}`,
       `  ${failure.detail}`,
       ...section('rolled back:', outcome.rolledBack.length > 0 ? outcome.rolledBack : ['nothing in Kubernetes needed it (no Kubernetes object was applied)']),

@@ -2,10 +2,22 @@
  * Every mutating or cluster-reading command of the deploy, built in one place (pure), so the flags that matter
  * (server-side apply, field manager, ApplySet, context) cannot drift between apply, rollback and tests.
  */
+import { applysetParentName } from './applyset';
 import type { CommandSpec } from './runner';
 
 /** Server-side apply field manager: the deploy owns exactly the fields it sets, other managers (HPA, operators) keep theirs. */
 export const FIELD_MANAGER = 'optibid-deploy';
+
+/**
+ * `--server-side` with `--force-conflicts` on every apply and diff this tool runs. The rendered dist/ is the source of
+ * truth for every field it sets, and another manager does become co-owner of those fields: `kubectl rollout undo`
+ * (our rollback's fast path, and an operator's) writes the pod template under the manager `kubectl-rollout`, after
+ * which every server-side apply by optibid-deploy that changes those fields is refused with a conflict, i.e. every
+ * later deploy and the rollback's own re-apply would fail until someone forces it by hand. Forcing takes the fields
+ * back. It cannot fight the HPA: Deployments that have an HPA do not render `replicas`, so we never set (or force) the
+ * field the HPA owns; fields we do not set are never touched, forced or not.
+ */
+const SERVER_SIDE = ['--server-side', `--field-manager=${FIELD_MANAGER}`, '--force-conflicts'] as const;
 
 /**
  * kubectl with the environment's context pinned on every call. Preflight checks that the current context is the
@@ -32,17 +44,21 @@ export function cdkDeploy(stacks: readonly string[]): CommandSpec {
  * kustomization.yaml, which kubectl would try to map as an object (kind Kustomization) and fail on.
  */
 export function kubectlDiff(context: string, dirs: readonly string[]): CommandSpec {
-  return kubectl(context, ['diff', '--server-side', `--field-manager=${FIELD_MANAGER}`, ...dirs.flatMap((d) => ['-f', d])]);
+  return kubectl(context, ['diff', ...SERVER_SIDE, ...dirs.flatMap((d) => ['-f', d])]);
 }
 
 /** Cluster-scoped objects: never pruned (a typo must not delete a Namespace and everything in it). */
 export function applyClusterScoped(context: string, dir: string): CommandSpec {
-  return kubectl(context, ['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '-f', dir]);
+  return kubectl(context, ['apply', ...SERVER_SIDE, '-f', dir]);
 }
 
-/** Individual files of one namespace, without pruning (ExternalSecrets ahead of their namespace's ApplySet). */
+/**
+ * Individual files of one namespace, without pruning (ExternalSecrets ahead of their namespace's ApplySet). The
+ * files must carry the namespace's ApplySet label (applyset.ts): applied without it under our field manager, the
+ * label kubectl's ApplySet apply set would be removed.
+ */
 export function applyFiles(context: string, namespace: string, files: readonly string[]): CommandSpec {
-  return kubectl(context, ['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '-n', namespace, ...files.flatMap((f) => ['-f', f])]);
+  return kubectl(context, ['apply', ...SERVER_SIDE, '-n', namespace, ...files.flatMap((f) => ['-f', f])]);
 }
 
 export function waitExternalSecrets(context: string, namespace: string, timeout: string): CommandSpec {
@@ -53,7 +69,7 @@ export const APPLYSET_ENV = { KUBECTL_APPLYSET: 'true' } as const;
 
 /** The ApplySet parent of a namespace: a ConfigMap in that namespace, so the set (and its pruning) is namespace-scoped. */
 export function applysetParent(prefix: string): string {
-  return `configmaps/${prefix}-applyset`;
+  return `configmaps/${applysetParentName(prefix)}`;
 }
 
 /**
@@ -67,10 +83,10 @@ export function applysetParent(prefix: string): string {
  * tool applied earlier, of any kind; with the parent inside the namespace and `-n`, it never leaves that namespace
  * (kubectl refuses a file whose object names another namespace).
  */
-export function applyNamespaceSet(context: string, prefix: string, namespace: string, dir: string): CommandSpec {
+export function applyNamespaceSet(context: string, prefix: string, namespace: string, dir: string, opts: { readonly dryRun?: boolean } = {}): CommandSpec {
   return kubectl(
     context,
-    ['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--prune', `--applyset=${applysetParent(prefix)}`, '-n', namespace, '-f', dir],
+    ['apply', ...SERVER_SIDE, ...(opts.dryRun ? ['--dry-run=server'] : []), '--prune', `--applyset=${applysetParent(prefix)}`, '-n', namespace, '-f', dir],
     { env: APPLYSET_ENV },
   );
 }
@@ -87,8 +103,9 @@ export function revisionConfigMapName(prefix: string): string {
   return `${prefix}-deploy-revision`;
 }
 
+/** Empty output and exit 0 when nothing is recorded (`--ignore-not-found`); any other failure exits non-zero. */
 export function getRecordedRevision(context: string, namespace: string, prefix: string): CommandSpec {
-  return kubectl(context, ['get', 'configmap', revisionConfigMapName(prefix), '-n', namespace, '-o', 'jsonpath={.data.revision}']);
+  return kubectl(context, ['get', 'configmap', revisionConfigMapName(prefix), '-n', namespace, '--ignore-not-found', '-o', 'jsonpath={.data.revision}']);
 }
 
 /** Records the deployed commit (server-side apply of a ConfigMap given on stdin). */
@@ -100,8 +117,40 @@ export function recordRevision(context: string, namespace: string, prefix: strin
     metadata: { name, namespace, labels: { 'app.kubernetes.io/managed-by': FIELD_MANAGER } },
     data: { revision },
   };
-  return kubectl(context, ['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '-f', '-'], {
+  return kubectl(context, ['apply', ...SERVER_SIDE, '-f', '-'], {
     input: JSON.stringify(configMap),
     inputLabel: `ConfigMap ${namespace}/${name} {revision: ${revision}}`,
   });
+}
+
+export function deployLockName(prefix: string): string {
+  return `${prefix}-deploy-lock`;
+}
+
+/** When the run holding the deploy lock started (ISO 8601), on the Lease. */
+export const LOCK_STARTED_ANNOTATION = 'optibid.io/deploy-started-at';
+
+/**
+ * Takes the deploy lock: `kubectl create` (not apply) of a Lease, so the API server refuses it with AlreadyExists
+ * while another run holds it. Creation is atomic: of two runs racing, exactly one gets it.
+ */
+export function createDeployLock(context: string, namespace: string, prefix: string, holder: string, startedAt: string): CommandSpec {
+  const name = deployLockName(prefix);
+  const lease = {
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: { name, namespace, labels: { 'app.kubernetes.io/managed-by': FIELD_MANAGER }, annotations: { [LOCK_STARTED_ANNOTATION]: startedAt } },
+    spec: { holderIdentity: holder },
+  };
+  return kubectl(context, ['create', '-f', '-'], { input: JSON.stringify(lease), inputLabel: `Lease ${namespace}/${name} {holderIdentity: ${holder}}` });
+}
+
+/** `<holderIdentity>\t<started-at>` of the deploy lock; empty output when there is none. */
+export function getDeployLock(context: string, namespace: string, prefix: string): CommandSpec {
+  const started = LOCK_STARTED_ANNOTATION.replace(/\./g, '\\.');
+  return kubectl(context, ['get', 'lease', deployLockName(prefix), '-n', namespace, '--ignore-not-found', '-o', `jsonpath={.spec.holderIdentity}{"\\t"}{.metadata.annotations.${started}}`]);
+}
+
+export function deleteDeployLock(context: string, namespace: string, prefix: string): CommandSpec {
+  return kubectl(context, ['delete', 'lease', deployLockName(prefix), '-n', namespace]);
 }

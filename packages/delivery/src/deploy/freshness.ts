@@ -75,3 +75,31 @@ export function renderedDistFreshness(opts: RenderedFreshnessOptions): DistFresh
     },
   };
 }
+
+export const SKIP_RENDER_CHECK_VAR = 'OPTIBID_DEPLOY_SKIP_RENDER_CHECK';
+
+/**
+ * The end-to-end tests' seam: OPTIBID_DEPLOY_SKIP_RENDER_CHECK=fresh|stale replaces the render-and-compare check with
+ * a stub. Honoured only when NODE_ENV is 'test' (jest sets it; the tests pass it to the CLI they spawn), so a
+ * variable left in a shell or a CI environment cannot make a real deploy skip the check: there it is ignored, with
+ * a warning. Undefined = use the real check.
+ */
+export function testSeamFreshness(env: NodeJS.ProcessEnv, log: Logger): DistFreshness | undefined {
+  const seam = env[SKIP_RENDER_CHECK_VAR];
+  if (seam === undefined) return undefined;
+  if (env.NODE_ENV !== 'test') {
+    log.warn(`${SKIP_RENDER_CHECK_VAR} is ignored (it is a test seam, honoured only with NODE_ENV=test): running the real dist/ freshness check`);
+    return undefined;
+  }
+  if (seam !== 'fresh' && seam !== 'stale') {
+    log.warn(`ignoring ${SKIP_RENDER_CHECK_VAR}='${seam}' (only 'fresh' or 'stale' are understood)`);
+    return undefined;
+  }
+  log.warn(`dist/ freshness check replaced by the test seam ${SKIP_RENDER_CHECK_VAR}=${seam}`);
+  return {
+    check: () =>
+      seam === 'fresh'
+        ? { fresh: true, details: 'stub: fresh' }
+        : { fresh: false, details: `stub (${SKIP_RENDER_CHECK_VAR}=stale): dist/k8s/ differs from what the source renders. Fix: run npm run synth and commit dist/` },
+  };
+}

@@ -2,7 +2,7 @@
  * Git revisions: which commit a failed deploy rolls back to, reading that commit's rendered files, and recording
  * the commit a successful deploy applied (a ConfigMap in kube-system, read back by the next deploy).
  */
-import { getRecordedRevision, recordRevision } from './commands';
+import { getRecordedRevision, recordRevision, revisionConfigMapName } from './commands';
 import type { DeployContext } from './context';
 import { firstLine } from './runner';
 
@@ -29,7 +29,10 @@ export async function headRevision(ctx: DeployContext): Promise<string | undefin
 
 /**
  * The rollback ref: --rollback-ref if given; else the revision the last successful deploy recorded in the cluster;
- * else HEAD~1 (first deploy with this tool, or the record was removed).
+ * else HEAD~1, but only when the cluster positively says nothing is recorded (`--ignore-not-found`: empty output,
+ * exit 0). Failing to READ the record (no access, API server unreachable, wrong context) is a preflight failure, not
+ * "nothing recorded": silently rolling back to HEAD~1 could roll a failed deploy back to a revision older or newer
+ * than the one that was running.
  */
 export async function resolveRollbackRef(ctx: DeployContext, explicit: string | undefined): Promise<Resolved<RollbackRef>> {
   if (explicit !== undefined) {
@@ -39,18 +42,23 @@ export async function resolveRollbackRef(ctx: DeployContext, explicit: string | 
       : { ok: false, message: `--rollback-ref '${explicit}' is not a commit in this clone (git fetch it, or pass another ref)` };
   }
   const ns = ctx.names.namespaces.kubeSystem;
+  const where = `ConfigMap ${ns}/${revisionConfigMapName(ctx.names.prefix)}`;
   const recorded = await ctx.runner.run(getRecordedRevision(ctx.kubeContext, ns, ctx.names.prefix));
+  if (recorded.code !== 0)
+    return {
+      ok: false,
+      message: `reading the revision the last successful deploy recorded (${where}) failed (exit ${recorded.code}): ${firstLine(recorded.stderr) || firstLine(recorded.stdout) || 'no output'}. Fix the cluster access, or pass --rollback-ref <git-ref> to name the rollback revision yourself`,
+    };
   const rev = recorded.stdout.trim();
-  if (recorded.code === 0 && rev !== '') {
+  if (rev !== '') {
     const sha = await resolveCommit(ctx, rev);
-    if (sha) return { ok: true, value: { ref: rev, sha, source: `recorded by the last successful deploy (ConfigMap ${ns}/${ctx.names.prefix}-deploy-revision)` } };
+    if (sha) return { ok: true, value: { ref: rev, sha, source: `recorded by the last successful deploy (${where})` } };
     return {
       ok: false,
       message: `the last successful deploy recorded revision ${rev}, which is not in this clone: run 'git fetch --unshallow' (or 'git fetch origin ${rev}'), or pass --rollback-ref`,
     };
   }
-  const why = recorded.code === 0 ? 'it is empty' : firstLine(recorded.stderr) || `exit ${recorded.code}`;
-  ctx.log.info(`no deploy revision recorded in the cluster (${why}): rolling back to HEAD~1 if needed`);
+  ctx.log.info(`no deploy revision recorded in the cluster (${where} does not exist or has no revision): rolling back to HEAD~1 if needed`);
   const sha = await resolveCommit(ctx, 'HEAD~1');
   return sha
     ? { ok: true, value: { ref: 'HEAD~1', sha, source: 'fallback: no revision recorded in the cluster' } }

@@ -2,7 +2,9 @@
  * Step 5: roll back what THIS run changed in Kubernetes, and nothing else.
  *
  * - A Deployment whose rollout failed: `kubectl rollout undo` first (the previous ReplicaSet is still there, so this
- *   is the fastest way back to serving).
+ *   is the fastest way back to serving). The undo writes the pod template under the field manager `kubectl-rollout`,
+ *   which makes it a co-owner of those fields; the re-apply below and every later deploy take them back with
+ *   `--force-conflicts` (commands.ts), so the fast path costs nothing later.
  * - Every namespace this run applied (in reverse order): the rollback ref's rendered files for that namespace
  *   (`git ls-tree` + `git show`, written to a temporary directory), applied with the same ApplySet and pruning, so
  *   objects this run added are pruned again and changed ones get their previous spec back.
@@ -16,6 +18,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { type ApplyPlan, parseManifestPath, type Workload, workloadsOf } from './apply-order';
 import type { ApplyProgress } from './apply';
+import { namespaceApplysetId, rewriteManifest } from './applyset';
 import { applyFiles, applyNamespaceSet, rolloutUndo } from './commands';
 import type { DeployContext } from './context';
 import type { RollbackRef } from './revision';
@@ -41,6 +44,7 @@ export async function rollback(ctx: DeployContext, plan: ApplyPlan, progress: Ap
   const short = ref.sha.slice(0, 12);
   ctx.log.info(`rollback: to ${ref.ref} (${short}, ${ref.source}); namespaces applied by this run: ${progress.appliedNamespaces.join(', ') || 'none'}`);
 
+  // Fast path first (see above): pods of the previous ReplicaSet come back while the re-apply is prepared.
   for (const w of progress.failedRollouts) {
     const r = await ctx.runner.run(rolloutUndo(ctx.kubeContext, w.namespace, w.kind, w.name), { echo: true });
     if (r.code === 0) rolledBack.push(`kubectl rollout undo ${w.kind}/${w.name} in ${w.namespace}`);
@@ -51,8 +55,11 @@ export async function rollback(ctx: DeployContext, plan: ApplyPlan, progress: Ap
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'optibid-rollback-'));
   const reapplied: { namespace: string; workloads: Workload[] }[] = [];
 
-  /** Writes the ref's version of `files` (repository paths) into `dir`; undefined (and a manual note) on failure. */
-  const materialize = async (files: readonly string[], dir: string, what: string): Promise<boolean> => {
+  /**
+   * Writes the ref's version of `files` (repository paths) into `dir`, with the ApplySet label `partOf` when given;
+   * false (and a manual note) on failure.
+   */
+  const materialize = async (files: readonly string[], dir: string, what: string, partOf?: string): Promise<boolean> => {
     fs.mkdirSync(dir, { recursive: true });
     for (const f of files) {
       const content = await showRefFile(ctx, ref.sha, f);
@@ -60,7 +67,8 @@ export async function rollback(ctx: DeployContext, plan: ApplyPlan, progress: Ap
         manual.push(`${what}: ${content.message}`);
         return false;
       }
-      fs.writeFileSync(path.join(dir, base(f)), content.value);
+      const text = partOf === undefined ? content.value : rewriteManifest(content.value, { partOf }).text;
+      fs.writeFileSync(path.join(dir, base(f)), text ?? '');
     }
     return true;
   };
@@ -123,7 +131,8 @@ export async function rollback(ctx: DeployContext, plan: ApplyPlan, progress: Ap
       continue;
     }
     const dir = path.join(tmp, '_externalsecrets', es.namespace);
-    if (!(await materialize(changed, dir, `ExternalSecrets in ${es.namespace}`))) {
+    // With the namespace's ApplySet label, as in step (b): without it this apply would take them out of their set.
+    if (!(await materialize(changed, dir, `ExternalSecrets in ${es.namespace}`, namespaceApplysetId(ctx.names.prefix, es.namespace)))) {
       ok = false;
       continue;
     }
@@ -151,7 +160,7 @@ export async function rollback(ctx: DeployContext, plan: ApplyPlan, progress: Ap
 
   if (progress.clusterApplied)
     notRolledBack.push(
-      `cluster-scoped objects (${ctx.k8sDir}/_cluster, step (a)) stay at this run's revision: they are never reverted automatically (to revert: git show ${short}:${ctx.k8sDir}/_cluster/<file> | kubectl apply --server-side --field-manager=optibid-deploy -f -)`,
+      `cluster-scoped objects (${ctx.k8sDir}/_cluster, step (a)) stay at this run's revision: they are never reverted automatically (to revert: git show ${short}:${ctx.k8sDir}/_cluster/<file> | kubectl apply --server-side --field-manager=optibid-deploy --force-conflicts -f - --context=${ctx.kubeContext})`,
     );
   if (progress.cdkDeployed)
     notRolledBack.push(

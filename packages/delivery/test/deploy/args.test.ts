@@ -42,7 +42,7 @@ describe('commands', () => {
   test('logged commands can be pasted into a shell', () => {
     expect(shellQuote("it's")).toBe(`'it'\\''s'`);
     expect(formatCommand(applyNamespaceSet('c', 'optibid-dev', 'optibid', 'dist/k8s/dev/optibid'))).toBe(
-      'KUBECTL_APPLYSET=true kubectl apply --server-side --field-manager=optibid-deploy --prune --applyset=configmaps/optibid-dev-applyset -n optibid -f dist/k8s/dev/optibid --context=c',
+      'KUBECTL_APPLYSET=true kubectl apply --server-side --field-manager=optibid-deploy --force-conflicts --prune --applyset=configmaps/optibid-dev-applyset -n optibid -f dist/k8s/dev/optibid --context=c',
     );
   });
 });

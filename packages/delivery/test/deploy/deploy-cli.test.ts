@@ -2,10 +2,12 @@
  * The deploy CLI end to end: the real bin/deploy.ts as a child process, with recording stand-ins for aws, cdk,
  * kubectl and curl (see stand-ins.ts) and the real repository (dist/, git history for the rollback ref).
  */
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadEnvironment, platformNames } from '@optibid/constructs-lib';
-import { commandLine, createStandIns, filesAtRevision, gitRev, isMutating, namespaceOf, type Recorded, runDeploy, type StandIns } from './stand-ins';
+import { namespaceApplysetId } from '../../src/deploy/applyset';
+import { commandLine, createStandIns, DEPLOY_ARGV, deployEnv, filesAtRevision, gitRev, isMutating, namespaceOf, type Recorded, REPO_ROOT, runDeploy, type StandIns } from './stand-ins';
 
 const ENV = 'production';
 const names = platformNames(loadEnvironment(ENV));
@@ -14,9 +16,20 @@ const ORDER = [names.namespaces.data, names.namespaces.app, names.namespaces.mon
 const APPLYSET = `--applyset=configmaps/${names.prefix}-applyset`;
 const OK_ENV = { STANDIN_KUBE_CONTEXT: names.clusterArn, STANDIN_AWS_ACCOUNT: names.account };
 
+const LOCK = `${names.prefix}-deploy-lock`;
+const SERVER_SIDE = ['--server-side', '--field-manager=optibid-deploy', '--force-conflicts'];
+
 const sub = (r: Recorded) => r.argv.filter((a) => !a.startsWith('--context='));
-const isApply = (r: Recorded) => r.tool === 'kubectl' && sub(r)[0] === 'apply';
+const isDryRun = (r: Recorded) => r.argv.includes('--dry-run=server');
+/** A real (not dry-run) apply. */
+const isApply = (r: Recorded) => r.tool === 'kubectl' && sub(r)[0] === 'apply' && !isDryRun(r);
 const isApplySet = (r: Recorded) => isApply(r) && r.argv.includes('--prune');
+const isPruneDryRun = (r: Recorded) => r.tool === 'kubectl' && sub(r)[0] === 'apply' && isDryRun(r);
+const isDiff = (r: Recorded) => r.tool === 'kubectl' && sub(r)[0] === 'diff';
+const isLockTake = (r: Recorded) => r.tool === 'kubectl' && sub(r)[0] === 'create' && (r.stdin ?? '').includes('"Lease"');
+const isLockRelease = (r: Recorded) => r.tool === 'kubectl' && commandLine(r) === `kubectl delete lease ${LOCK} -n kube-system`;
+/** The ApplySet id kubectl gives each namespace's set (applyset.test.ts checks the computation against known vectors). */
+const idOf = (ns: string) => namespaceApplysetId(names.prefix, ns);
 const isRolloutStatus = (r: Recorded) => r.tool === 'kubectl' && sub(r)[0] === 'rollout' && sub(r)[1] === 'status';
 const afterFailure = (records: Recorded[]) => records.slice(records.findIndex((r) => r.failed) + 1);
 
@@ -28,7 +41,9 @@ afterEach(() => s.cleanup());
 
 /** Every namespaced ApplySet apply uses --prune with the ApplySet, -n of exactly that namespace, KUBECTL_APPLYSET=true. */
 function expectScopedApplySet(r: Recorded, namespace: string) {
-  expect(r.argv).toEqual(expect.arrayContaining(['--server-side', '--field-manager=optibid-deploy', '--prune', APPLYSET]));
+  expect(r.argv).toEqual(expect.arrayContaining([...SERVER_SIDE, '--prune', APPLYSET]));
+  // kubectl labels the members itself and refuses input that already carries the label.
+  expect(r.files.flatMap((f) => f.partOf)).toEqual(r.files.flatMap((f) => f.names.map(() => null)));
   expect(r.argv.filter((a) => a === '-n')).toHaveLength(1);
   expect(namespaceOf(r)).toBe(namespace);
   expect(r.env.KUBECTL_APPLYSET).toBe('true');
@@ -48,26 +63,74 @@ function expectRolledBack(records: Recorded[], namespaces: string[], rev = 'HEAD
   }
 }
 
+/** The deploy lock was taken before anything changed and released by the very last command. */
+function expectLockTakenAndReleasedLast(records: Recorded[]) {
+  const take = records.findIndex(isLockTake);
+  expect(take).toBeGreaterThanOrEqual(0);
+  expect(take).toBeLessThan(records.findIndex((r) => isMutating(r) && !isLockTake(r)));
+  expect(isLockRelease(records[records.length - 1])).toBe(true);
+  expect(records.filter(isLockRelease)).toHaveLength(1);
+}
+
 describe('npm run deploy against recording stand-ins', () => {
   test('--plan-only runs cdk diff and kubectl diff (exit 1 = differences, not an error) and nothing mutating; exit 0', () => {
     const run = runDeploy(s, ['--env', ENV, '--plan-only'], OK_ENV);
     expect(run.code).toBe(0);
     const lines = run.records.map(commandLine);
     expect(lines).toContain(`cdk diff ${Object.values(names.stacks).join(' ')}`);
-    const diff = run.records.find((r) => r.tool === 'kubectl' && sub(r)[0] === 'diff')!;
-    expect(diff.argv).toEqual(expect.arrayContaining(['--server-side']));
-    expect(diff.files.map((f) => f.arg)).toEqual([`${K8S}/_cluster`, ...ORDER.map((ns) => `${K8S}/${ns}`)]);
+    const diff = run.records.find(isDiff)!;
+    // --force-conflicts: after a `kubectl rollout undo` (manager kubectl-rollout) the diff would otherwise fail on the conflict.
+    expect(diff.argv).toEqual(expect.arrayContaining(SERVER_SIDE));
+    // The cluster-scoped objects from dist/ itself; each namespace from copies of ALL its files that carry the
+    // namespace's ApplySet label (without it the diff, under our field manager, shows the label being removed).
+    expect(diff.files[0].arg).toBe(`${K8S}/_cluster`);
+    expect(diff.files[0].partOf.every((p) => p === null)).toBe(true);
+    expect(diff.files.slice(1).map((f) => path.basename(f.arg))).toEqual(ORDER);
+    for (const [i, ns] of ORDER.entries()) {
+      const f = diff.files[i + 1];
+      expect(f.arg).not.toContain('dist/k8s');
+      expect(f.names).toEqual(fs.readdirSync(path.join(REPO_ROOT, K8S, ns)).sort());
+      expect(f.partOf).toEqual(f.names.map(() => idOf(ns)));
+    }
+    // What each ApplySet would prune: the real apply as a server-side dry run, per namespace, from dist/ unlabelled.
+    const dryRuns = run.records.filter(isPruneDryRun);
+    expect(dryRuns.map(namespaceOf)).toEqual(ORDER);
+    dryRuns.forEach((r, i) => {
+      expectScopedApplySet(r, ORDER[i]);
+      expect(r.files.map((f) => f.arg)).toEqual([`${K8S}/${ORDER[i]}`]);
+    });
+    expect(run.stdout).toContain(`ApplySet ${names.prefix}-applyset in optibid: prunes nothing`);
     expect(run.records.filter(isMutating).map(commandLine)).toEqual([]);
-    expect(run.stdout).toContain('[deploy] $ kubectl diff --server-side');
+    expect(run.records.some(isLockTake)).toBe(false);
+    expect(run.stdout).toContain('[deploy] $ kubectl diff --server-side --field-manager=optibid-deploy --force-conflicts');
     expect(run.stdout).toContain('plan only: nothing was applied');
   });
 
-  test('--plan-only on an empty cluster diffs the cluster-scoped objects only and reports the namespaces as all new', () => {
-    const run = runDeploy(s, ['--env', ENV, '--plan-only'], { ...OK_ENV, STANDIN_NAMESPACES: 'default kube-system' });
+  test('the plan shows what each ApplySet would prune', () => {
+    const run = runDeploy(s, ['--env', ENV, '--plan-only'], { ...OK_ENV, STANDIN_DRYRUN_PRUNED: 'optibid=deployment.apps/old-worker,optibid=service/old-worker' });
     expect(run.code).toBe(0);
-    const diff = run.records.find((r) => r.tool === 'kubectl' && sub(r)[0] === 'diff')!;
-    expect(diff.files.map((f) => f.arg)).toEqual([`${K8S}/_cluster`]);
-    for (const ns of ORDER) expect(run.stdout).toMatch(new RegExp(`namespace ${ns} does not exist yet: its \\d+ object\\(s\\) will all be created`));
+    expect(run.stderr).toContain(`ApplySet ${names.prefix}-applyset in optibid would PRUNE (delete) 2 object(s) no longer in dist/:\n[deploy] WARNING:   deployment.apps/old-worker\n[deploy] WARNING:   service/old-worker`);
+    expect(run.stdout).toContain(`ApplySet ${names.prefix}-applyset in optibid-data: prunes nothing`);
+  });
+
+  test('custom resources whose CRD the same change adds (installed by cdk deploy, after the plan) are left out of the plan with a warning, not a failure', () => {
+    const missing = ['cert-manager.io/v1 Certificate', 'cert-manager.io/v1 Issuer', 'cert-manager.io/v1 ClusterIssuer'];
+    const run = runDeploy(s, ['--env', ENV, '--plan-only'], { ...OK_ENV, STANDIN_MISSING_CRDS: missing.join(',') });
+    expect(run.code).toBe(0);
+    // kubectl diff stops at the first unknown kind: one more diff per kind found, the last one without any of them.
+    const diffs = run.records.filter(isDiff);
+    expect(diffs.length).toBeGreaterThan(1);
+    const last = diffs[diffs.length - 1];
+    const diffed = last.files.flatMap((f) => f.names);
+    expect(diffed.filter((n) => /^(certificate|issuer|clusterissuer)-/.test(n))).toEqual([]);
+    expect(diffed).toContain('deployment-backend.yaml');
+    expect(diffed).toContain('namespace-optibid.yaml');
+    expect(last.files[0].arg).not.toBe(`${K8S}/_cluster`); // a copy without the ClusterIssuers
+    expect(run.stderr).toMatch(/not in the plan: objects of .*Certificate \(cert-manager\.io\/v1\)/);
+    for (const kind of ['ClusterIssuer', 'Certificate', 'Issuer']) expect(run.stderr).toContain(`no CRD yet for ${kind} (cert-manager.io/v1)`);
+    // The prune dry runs leave them out too, so they run (and show) instead of failing.
+    const dryRuns = run.records.filter(isPruneDryRun).filter((r) => !r.failed);
+    expect(new Set(dryRuns.map(namespaceOf))).toEqual(new Set(ORDER));
     expect(run.records.filter(isMutating).map(commandLine)).toEqual([]);
   });
 
@@ -77,8 +140,24 @@ describe('npm run deploy against recording stand-ins', () => {
     const recs = run.records;
     const idx = (pred: (r: Recorded) => boolean) => recs.findIndex(pred);
 
+    // No revision recorded yet: the cluster says so (--ignore-not-found, empty output), so HEAD~1 it is.
+    const revisionRead = recs.find((r) => r.tool === 'kubectl' && sub(r)[0] === 'get' && sub(r)[1] === 'configmap')!;
+    expect(revisionRead.argv).toContain('--ignore-not-found');
+    expect(run.stdout).toContain('no deploy revision recorded in the cluster');
+
+    // The deploy lock before anything changes, released by the very last command.
+    expectLockTakenAndReleasedLast(recs);
+    const lease = JSON.parse(recs.find(isLockTake)!.stdin!);
+    expect(lease).toMatchObject({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: LOCK, namespace: 'kube-system' } });
+    expect(lease.spec.holderIdentity).toMatch(new RegExp(`^\\S+@\\S+ pid \\d+ ${gitRev('HEAD')}$`));
+    expect(Number.isNaN(Date.parse(lease.metadata.annotations['optibid.io/deploy-started-at']))).toBe(false);
+
+    // Every apply and diff forces conflicts (a `kubectl rollout undo` makes kubectl-rollout co-owner of the pod template).
+    for (const r of recs.filter((r) => isApply(r) || isPruneDryRun(r) || isDiff(r))) expect(r.argv).toEqual(expect.arrayContaining(SERVER_SIDE));
+
     // CloudFormation first.
     const cdkDeploy = idx((r) => r.tool === 'cdk' && sub(r)[0] === 'deploy');
+    expect(idx(isLockTake)).toBeLessThan(cdkDeploy);
     expect(commandLine(recs[cdkDeploy])).toBe(`cdk deploy --require-approval never ${Object.values(names.stacks).join(' ')}`);
     expect(idx(isApply)).toBeGreaterThan(cdkDeploy);
 
@@ -88,12 +167,16 @@ describe('npm run deploy against recording stand-ins', () => {
     expect(applies[0].argv).not.toContain('--prune');
     expect(namespaceOf(applies[0])).toBeUndefined();
     expect(applies[0].files[0].names).toContain(`namespace-${names.namespaces.app}.yaml`);
-    // (b) ExternalSecrets of every namespace, only ExternalSecrets, no pruning; then a wait per namespace.
+    // (b) ExternalSecrets of every namespace, only ExternalSecrets, no pruning; then a wait per namespace. They are
+    // applied from copies carrying their namespace's ApplySet label: applied without it under our field manager,
+    // the label the ApplySet apply set would be removed (taking them out of their set).
     const es = applies.slice(1, 1 + ORDER.length);
     expect(es.map(namespaceOf)).toEqual(ORDER);
     for (const r of es) {
       expect(r.argv).not.toContain('--prune');
       expect(r.files.flatMap((f) => f.names).every((n) => n.startsWith('externalsecret-'))).toBe(true);
+      expect(r.files.flatMap((f) => f.names).sort()).toEqual(fs.readdirSync(path.join(REPO_ROOT, K8S, namespaceOf(r)!)).filter((n) => n.startsWith('externalsecret-')).sort());
+      expect(r.files.flatMap((f) => f.partOf)).toEqual(r.files.map(() => idOf(namespaceOf(r)!)));
     }
     const waits = recs.filter((r) => r.tool === 'kubectl' && sub(r)[0] === 'wait');
     expect(waits.map(namespaceOf)).toEqual(ORDER);
@@ -140,15 +223,16 @@ describe('npm run deploy against recording stand-ins', () => {
     expect(idx((r) => r.tool === 'curl')).toBeGreaterThan(recs.lastIndexOf(rollouts[rollouts.length - 1]));
     expect(run.stdout.match(/PASS smoke:/g)).toHaveLength(6);
 
-    // The deployed commit is recorded last, for the next run's rollback.
-    const record = recs[recs.length - 1];
+    // The deployed commit is recorded last (before releasing the lock), for the next run's rollback.
+    const record = recs.filter(isApply).pop()!;
+    expect(recs.indexOf(record)).toBeGreaterThan(recs.findIndex((r) => r.tool === 'curl'));
     expect(isApply(record) && record.stdin).toBeTruthy();
     expect(JSON.parse(record.stdin!)).toMatchObject({ kind: 'ConfigMap', metadata: { name: `${names.prefix}-deploy-revision`, namespace: 'kube-system' }, data: { revision: gitRev('HEAD') } });
 
     // Every cluster call names the environment's context; nothing is ever deleted.
     for (const r of recs.filter((r) => r.tool === 'kubectl' && !['version', 'config'].includes(r.argv[0]))) expect(r.argv).toContain(`--context=${names.clusterArn}`);
-    expect(lines.filter((l) => / delete /.test(l))).toEqual([]);
-    expect(run.stdout).toContain(`[deploy] $ KUBECTL_APPLYSET=true kubectl apply --server-side --field-manager=optibid-deploy --prune ${APPLYSET} -n optibid-data -f ${K8S}/optibid-data`);
+    expect(lines.filter((l) => / delete /.test(l))).toEqual([`kubectl delete lease ${LOCK} -n kube-system`]);
+    expect(run.stdout).toContain(`[deploy] $ KUBECTL_APPLYSET=true kubectl apply --server-side --field-manager=optibid-deploy --force-conflicts --prune ${APPLYSET} -n optibid-data -f ${K8S}/optibid-data`);
   });
 
   test('a failed rollout of the backend: rollout undo, re-apply of exactly the namespaces applied so far from HEAD~1, nothing else touched; exit 6', () => {
@@ -167,6 +251,7 @@ describe('npm run deploy against recording stand-ins', () => {
     expect(run.stderr).toContain('failed: verify: (d) optibid: rollout deployment/backend');
     expect(run.stderr).toMatch(/rolled back:\n.*kubectl rollout undo deployment\/backend in optibid/);
     expect(run.stderr).toContain('CloudFormation: not rolled back by this tool');
+    expectLockTakenAndReleasedLast(run.records);
   });
 
   test('a failing smoke test (/readyz) rolls back every namespace applied; exit 6', () => {
@@ -182,7 +267,7 @@ describe('npm run deploy against recording stand-ins', () => {
   });
 
   test('a failing apply of optibid rolls back the namespaces applied so far (optibid part-way, optibid-data), not _cluster; exit 5', () => {
-    const run = runDeploy(s, ['--env', ENV, '--yes'], { ...OK_ENV, STANDIN_FAIL: `kubectl apply .*-n optibid -f ${K8S}/optibid ` });
+    const run = runDeploy(s, ['--env', ENV, '--yes'], { ...OK_ENV, STANDIN_FAIL: `^kubectl apply (?!.*--dry-run).*-n optibid -f ${K8S}/optibid ` });
     expect(run.code).toBe(5);
     expectRolledBack(run.records, [names.namespaces.app, names.namespaces.data]);
     const after = afterFailure(run.records);
@@ -191,6 +276,7 @@ describe('npm run deploy against recording stand-ins', () => {
     expect(after.filter((r) => notApplied.includes(namespaceOf(r) ?? ''))).toEqual([]);
     expect(run.stderr).toContain('failed: apply: (d) optibid');
     expect(run.stderr).toMatch(/not rolled back:\n.*cluster-scoped objects/);
+    expectLockTakenAndReleasedLast(run.records);
   });
 
   test('a failed cdk deploy stops before Kubernetes: nothing to roll back there, CloudFormation rolls itself back; exit 5', () => {
@@ -199,6 +285,7 @@ describe('npm run deploy against recording stand-ins', () => {
     expect(run.records.filter(isApply)).toEqual([]);
     expect(run.stderr).toContain('failed: apply: cdk deploy');
     expect(run.stderr).toContain('A stack update that failed was rolled back by CloudFormation itself');
+    expectLockTakenAndReleasedLast(run.records);
   });
 
   test('when the rollback itself fails, exit 7 with the manual action', () => {
@@ -209,14 +296,76 @@ describe('npm run deploy against recording stand-ins', () => {
     const kept = /previous revision's files are kept in (\/\S+optibid-rollback-\S+)/.exec(run.stderr)?.[1];
     expect(kept && fs.existsSync(path.join(kept, 'optibid'))).toBeTruthy();
     fs.rmSync(kept!, { recursive: true, force: true });
+    expectLockTakenAndReleasedLast(run.records);
   });
 
   test('the rollback ref recorded by the last successful deploy is preferred over HEAD~1', () => {
     const recorded = gitRev('HEAD~2');
-    const run = runDeploy(s, ['--env', ENV, '--yes'], { ...OK_ENV, STANDIN_RECORDED_REVISION: recorded, STANDIN_FAIL: '^curl .*/healthz' });
+    const run = runDeploy(s, ['--env', ENV, '--yes', '--smoke-attempts', '1'], { ...OK_ENV, STANDIN_RECORDED_REVISION: recorded, STANDIN_FAIL: '^curl .*/healthz' });
     expect(run.code).toBe(6);
     expect(run.stdout).toContain(`[deploy] $ git ls-tree -r --name-only ${recorded} ${K8S}/optibid/`);
     expectRolledBack(run.records, [...ORDER].reverse(), recorded);
+  });
+
+  test('an error reading the recorded revision is a preflight failure naming it, not a silent fallback to HEAD~1: exit 3', () => {
+    const run = runDeploy(s, ['--env', ENV, '--yes'], { ...OK_ENV, STANDIN_FAIL: '^kubectl get configmap .*deploy-revision' });
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain(`rollback ref: reading the revision the last successful deploy recorded (ConfigMap kube-system/${names.prefix}-deploy-revision) failed (exit 1): stand-in kubectl: told to fail`);
+    expect(run.stderr).toContain('--rollback-ref');
+    expect(run.stdout).not.toContain('HEAD~1');
+    expect(run.records.filter(isMutating)).toEqual([]);
+  });
+
+  test('another deploy holding the lock: refused naming the holder and how to remove a stale lock; exit 3, nothing mutating', () => {
+    const holder = 'alice@laptop pid 4242 0123456789abcdef0123456789abcdef01234567';
+    const run = runDeploy(s, ['--env', ENV, '--yes'], { ...OK_ENV, STANDIN_LOCK_HOLDER: holder });
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain(`Lease kube-system/${LOCK} is held by ${holder} since 2025-01-01T00:00:00.000Z`);
+    expect(run.stderr).toContain(`kubectl delete lease ${LOCK} -n kube-system --context=${names.clusterArn}`);
+    // The refused create is the only (attempted) change; the other run's lock is not released.
+    expect(run.records.filter(isMutating).map(commandLine)).toEqual(['kubectl create -f -']);
+    expect(run.records.some(isLockRelease)).toBe(false);
+    expect(run.records.some((r) => r.tool === 'cdk' && sub(r)[0] === 'deploy')).toBe(false);
+  });
+
+  test('the dist/ freshness test seam is ignored (with a warning) unless NODE_ENV=test', () => {
+    // No kube context, so the run stops in preflight whatever the real render check finds.
+    const run = runDeploy(s, ['--env', ENV, '--plan-only'], { ...OK_ENV, STANDIN_KUBE_CONTEXT: '', NODE_ENV: undefined, OPTIBID_DEPLOY_SKIP_RENDER_CHECK: 'fresh' });
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain('OPTIBID_DEPLOY_SKIP_RENDER_CHECK is ignored (it is a test seam, honoured only with NODE_ENV=test)');
+    expect(run.stdout).toContain('rendering every environment from the source');
+    expect(run.stdout).not.toContain('stub: fresh');
+    const honoured = runDeploy(s, ['--env', ENV, '--plan-only'], { ...OK_ENV, STANDIN_KUBE_CONTEXT: '' });
+    expect(honoured.stderr).toContain('dist/ freshness check replaced by the test seam OPTIBID_DEPLOY_SKIP_RENDER_CHECK=fresh');
+    expect(honoured.stdout).not.toContain('rendering every environment from the source');
+  });
+
+  test('SIGTERM during the apply: no further step, rollback of what was applied, lock released; exit 5', async () => {
+    const env = deployEnv(s, { ...OK_ENV, STANDIN_SLEEP: 'kubectl rollout status.*deployment/backend', STANDIN_SLEEP_MS: '2500' });
+    const child = spawn(process.execPath, [...DEPLOY_ARGV, '--env', ENV, '--yes'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    // Signal while the (slow) rollout status of the backend runs.
+    for (let i = 0; i < 600 && !s.records().some((r) => r.tool === 'kubectl' && r.argv.includes('deployment/backend')); i++) await new Promise((r) => setTimeout(r, 100));
+    child.kill('SIGTERM');
+    const code = await exited;
+    const recs = s.records();
+    expect(code).toBe(5);
+    expect(stderr).toContain('SIGTERM: cancelled');
+    expect(stderr).toContain('DEPLOY CANCELLED by SIGTERM');
+    // Nothing after the backend rollout but the rollback (optibid, then optibid-data) and the lock release.
+    const at = recs.findIndex((r) => r.tool === 'kubectl' && r.argv.includes('deployment/backend'));
+    const after = recs.slice(at + 1);
+    expect(after.some((r) => r.tool === 'curl')).toBe(false);
+    expect(after.filter(isApplySet).map(namespaceOf)).toEqual([names.namespaces.app, names.namespaces.data]);
+    expect(after.filter(isApplySet).every((r) => !r.files[0].arg.includes('dist/k8s'))).toBe(true);
+    const notReached: string[] = [names.namespaces.monitoring, names.namespaces.monitoringAgents];
+    expect(recs.filter((r) => isApplySet(r) && notReached.includes(namespaceOf(r)!))).toEqual([]);
+    expectLockTakenAndReleasedLast(recs);
+    expect(stdout).toContain('deploy lock released');
   });
 
   test('a stale dist/ is refused in preflight: exit 3, nothing mutating', () => {
@@ -267,6 +416,7 @@ describe('npm run deploy against recording stand-ins', () => {
     expect(run.code).toBe(4);
     expect(run.stderr).toContain('kubectl diff failed (exit 2)');
     expect(run.records.filter(isMutating)).toEqual([]);
+    expect(run.records.some(isLockTake)).toBe(false);
   });
 
   test('--env nosuch exits 2 listing the environments; --help prints the exit codes', () => {
