@@ -3,7 +3,7 @@
  * contain no IPv4 address (the clusters here are IPv4: KubernetesNetworkConfig.IpFamily ipv4).
  */
 
-import { subtractIntervals } from './intervals';
+import { normalizeIntervals, subtractIntervals } from './intervals';
 
 /** Inclusive ranges of IPv4 addresses as unsigned 32-bit numbers, sorted and disjoint. */
 export type AddressSet = readonly (readonly [number, number])[];
@@ -23,14 +23,7 @@ export function parseCidr(cidr: string): readonly [number, number] | undefined {
 }
 
 function normalize(ranges: readonly (readonly [number, number])[]): AddressSet {
-  const sorted = [...ranges].sort((a, b) => a[0] - b[0]);
-  const out: [number, number][] = [];
-  for (const [a, b] of sorted) {
-    const last = out[out.length - 1];
-    if (last && a <= last[1] + 1) last[1] = Math.max(last[1], b);
-    else out.push([a, b]);
-  }
-  return out;
+  return normalizeIntervals(ranges);
 }
 
 export function addressSet(cidrs: readonly string[]): AddressSet {

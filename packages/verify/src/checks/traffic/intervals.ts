@@ -17,3 +17,15 @@ export function subtractIntervals(set: readonly Interval[], minus: readonly Inte
   }
   return cur;
 }
+
+/** Sorted, with overlapping and adjacent intervals merged. */
+export function normalizeIntervals(set: readonly Interval[]): [number, number][] {
+  const sorted = [...set].sort((a, b) => a[0] - b[0]);
+  const out: [number, number][] = [];
+  for (const [a, b] of sorted) {
+    const last = out[out.length - 1];
+    if (last && a <= last[1] + 1) last[1] = Math.max(last[1], b);
+    else out.push([a, b]);
+  }
+  return out;
+}

@@ -3,7 +3,7 @@
  * port ranges. Immutable values; every operation returns a new set.
  */
 
-import { subtractIntervals } from './intervals';
+import { normalizeIntervals, subtractIntervals } from './intervals';
 
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
 export const PROTOCOLS: readonly Protocol[] = ['TCP', 'UDP', 'SCTP'];
@@ -51,14 +51,7 @@ export class PortSet {
   }
 
   private static normalize(ranges: readonly Range[]): Range[] {
-    const sorted = [...ranges].sort((a, b) => a[0] - b[0]);
-    const out: [number, number][] = [];
-    for (const [a, b] of sorted) {
-      const last = out[out.length - 1];
-      if (last && a <= last[1] + 1) last[1] = Math.max(last[1], b);
-      else out.push([a, b]);
-    }
-    return out;
+    return normalizeIntervals(ranges);
   }
 
   private build(f: (p: Protocol, mine: readonly Range[]) => readonly Range[]): PortSet {
