@@ -1,6 +1,7 @@
 import { THRESHOLDS } from '../rules';
 import { Dashboard, dashboard, DashboardContext, gauge, row, stat, timeseries } from './builder';
 import { allocatablePerNode, kubeletSel, ksmSel, NODE_GROUP_LABEL, nodeExporterSel, perNodeGroup, platformNamespaces, rate, requestsPerNode } from './queries';
+import { requestShareGauges, SHARE_THRESHOLDS } from './panels';
 
 /**
  * Cluster capacity from kube-state-metrics, the kubelet (cAdvisor, volume stats) and node-exporter: requests against
@@ -11,10 +12,6 @@ export function kubernetesCapacityDashboard(ctx: DashboardContext): Dashboard {
   const ns = platformNamespaces(ctx);
   const group = `{{${NODE_GROUP_LABEL}}}`;
   const share = (resource: 'cpu' | 'memory') => `${perNodeGroup(requestsPerNode(resource))} / ${perNodeGroup(allocatablePerNode(resource))}`;
-  const shareThresholds = [
-    { value: 0.8, color: 'orange' },
-    { value: 0.9, color: 'red' },
-  ];
   const container = 'namespace, pod, container';
   // `container!~"|POD"`: drop the pod-level cgroup (no container label) and the pause container.
   const workingSet = `max by (${container}) (container_memory_working_set_bytes${kubeletSel({ namespace: ns, container: '!~|POD' })})`;
@@ -60,29 +57,14 @@ export function kubernetesCapacityDashboard(ctx: DashboardContext): Dashboard {
         }),
       ]),
       row('Requests vs allocatable per node group', [
-        gauge({
-          title: 'CPU requested / allocatable',
-          unit: 'percentunit',
-          min: 0,
-          max: 1,
-          thresholds: shareThresholds,
-          queries: [{ expr: share('cpu'), legend: group }],
-        }),
-        gauge({
-          title: 'Memory requested / allocatable',
-          unit: 'percentunit',
-          min: 0,
-          max: 1,
-          thresholds: shareThresholds,
-          queries: [{ expr: share('memory'), legend: group }],
-        }),
+        ...requestShareGauges(share, () => group),
         timeseries({
           title: 'Requested / allocatable per node group',
           description: 'Requests of Pending and Running pods; the cluster autoscaler adds nodes when pods do not fit.',
           unit: 'percentunit',
           w: 12,
           h: 6,
-          thresholds: shareThresholds,
+          thresholds: SHARE_THRESHOLDS,
           queries: [
             { expr: share('cpu'), legend: `${group} cpu` },
             { expr: share('memory'), legend: `${group} memory` },

@@ -1,6 +1,7 @@
 import { BURN_RATES, errorRatioRecord, LATENCY_P95_RECORD, THRESHOLDS } from '../rules';
-import { Dashboard, dashboard, DashboardContext, gauge, promNumber, row, sel, stat, timeseries } from './builder';
+import { Dashboard, dashboard, DashboardContext, promNumber, row, sel, stat, timeseries } from './builder';
 import { allocatablePerNode, backendRequestRate, JOBS, ksmSel, pgbouncerSel, platformNamespaces, postgresSel, redisSel, requestsPerNode } from './queries';
+import { redisClusterStatePanel, requestShareGauges, SHARE_THRESHOLDS } from './panels';
 
 const HOUR = 3600;
 
@@ -91,26 +92,12 @@ export function platformOverviewDashboard(ctx: DashboardContext): Dashboard {
           thresholds: [{ value: 1, color: 'orange' }],
           queries: [{ expr: `sum(pgbouncer_pools_client_waiting_connections${pgbouncerSel(ctx)})`, legend: 'waiting' }],
         }),
-        stat({
-          title: 'Redis cluster state',
-          description: 'Worst node: cluster_state ok (1) or fail (0).',
-          unit: 'none',
-          baseColor: 'red',
-          thresholds: [{ value: 1, color: 'green' }],
-          valueTexts: [
-            { value: 1, text: 'ok', color: 'green' },
-            { value: 0, text: 'fail', color: 'red' },
-          ],
-          queries: [{ expr: `min(redis_cluster_state${redisSel(ctx)})`, legend: 'cluster state' }],
-        }),
+        redisClusterStatePanel('Redis cluster state', redisSel(ctx)),
         stat({
           title: 'Redis max memory usage',
           unit: 'percentunit',
           decimals: 1,
-          thresholds: [
-            { value: 0.8, color: 'orange' },
-            { value: 0.9, color: 'red' },
-          ],
+          thresholds: SHARE_THRESHOLDS,
           queries: [{ expr: `max(redis_memory_used_bytes${redisSel(ctx)} / (redis_memory_max_bytes${redisSel(ctx)} > 0))`, legend: 'memory' }],
         }),
       ]),
@@ -127,32 +114,7 @@ export function platformOverviewDashboard(ctx: DashboardContext): Dashboard {
           baseColor: 'blue',
           queries: [{ expr: `sum(kube_node_status_condition${ksmSel({ condition: 'Ready', status: 'true' })})`, legend: 'ready' }],
         }),
-        gauge({
-          title: 'CPU requested / allocatable',
-          unit: 'percentunit',
-          min: 0,
-          max: 1,
-          w: 4,
-          h: 4,
-          thresholds: [
-            { value: 0.8, color: 'orange' },
-            { value: 0.9, color: 'red' },
-          ],
-          queries: [{ expr: clusterShare('cpu'), legend: 'cpu' }],
-        }),
-        gauge({
-          title: 'Memory requested / allocatable',
-          unit: 'percentunit',
-          min: 0,
-          max: 1,
-          w: 4,
-          h: 4,
-          thresholds: [
-            { value: 0.8, color: 'orange' },
-            { value: 0.9, color: 'red' },
-          ],
-          queries: [{ expr: clusterShare('memory'), legend: 'memory' }],
-        }),
+        ...requestShareGauges(clusterShare, (resource) => resource, { w: 4, h: 4 }),
         stat({
           title: 'Container restarts (1h)',
           unit: 'none',

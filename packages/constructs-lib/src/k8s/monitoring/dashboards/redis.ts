@@ -1,15 +1,12 @@
 import { Dashboard, dashboard, DashboardContext, gauge, row, stat, timeseries } from './builder';
 import { rate, redisSel } from './queries';
+import { redisClusterStatePanel, SHARE_THRESHOLDS } from './panels';
 
 /** Redis Cluster from redis_exporter: cluster state, memory against maxmemory, evictions, clients, replicas, load. */
 export function redisDashboard(ctx: DashboardContext): Dashboard {
   const r = (extra: Record<string, string> = {}) => redisSel(ctx, extra);
   // `> 0`: maxmemory 0 means unlimited (the ratio would be +Inf).
   const memoryUsage = `redis_memory_used_bytes${r()} / (redis_memory_max_bytes${r()} > 0)`;
-  const memoryThresholds = [
-    { value: 0.8, color: 'orange' },
-    { value: 0.9, color: 'red' },
-  ];
   const hits = `sum(${rate(`redis_keyspace_hits_total${r()}`)})`;
   const misses = `sum(${rate(`redis_keyspace_misses_total${r()}`)})`;
   const masters = `redis_instance_info${r({ role: 'master' })}`;
@@ -19,18 +16,7 @@ export function redisDashboard(ctx: DashboardContext): Dashboard {
     description: `Redis Cluster in namespace ${ctx.namespaces.data} (redis_exporter, job="redis").`,
     rows: [
       row('Cluster', [
-        stat({
-          title: 'Cluster state',
-          description: 'Worst node: cluster_state ok (1) or fail (0, some hash slots are not served).',
-          unit: 'none',
-          baseColor: 'red',
-          thresholds: [{ value: 1, color: 'green' }],
-          valueTexts: [
-            { value: 1, text: 'ok', color: 'green' },
-            { value: 0, text: 'fail', color: 'red' },
-          ],
-          queries: [{ expr: `min(redis_cluster_state${r()})`, legend: 'cluster state' }],
-        }),
+        redisClusterStatePanel('Cluster state', r()),
         stat({
           title: 'Nodes up',
           unit: 'none',
@@ -52,7 +38,7 @@ export function redisDashboard(ctx: DashboardContext): Dashboard {
           max: 1,
           w: 8,
           h: 4,
-          thresholds: memoryThresholds,
+          thresholds: SHARE_THRESHOLDS,
           queries: [{ expr: `max(${memoryUsage})`, legend: 'memory' }],
         }),
       ]),
@@ -68,7 +54,7 @@ export function redisDashboard(ctx: DashboardContext): Dashboard {
         timeseries({
           title: 'Memory used / maxmemory by pod',
           unit: 'percentunit',
-          thresholds: memoryThresholds,
+          thresholds: SHARE_THRESHOLDS,
           queries: [{ expr: `max by (pod) (${memoryUsage})`, legend: '{{pod}}' }],
         }),
         timeseries({
