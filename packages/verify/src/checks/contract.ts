@@ -12,7 +12,7 @@
  * - `cluster-identity`   cluster name / region / account used in YAML and chart values ↔ the EKS cluster and stacks.
  * - `ingress-class`      the Ingresses' classes ↔ the ingress controller charts the cluster template installs.
  */
-import type { Finding, VerifyCheck } from '../types';
+import type { VerifyCheck } from '../types';
 import { backupTarget } from './contract/backup-target';
 import { clusterIdentity } from './contract/cluster-identity';
 import { externalSecrets } from './contract/external-secrets';
@@ -20,7 +20,7 @@ import { ingressClass } from './contract/ingress-class';
 import { storageClass } from './contract/storage-class';
 import { waf } from './contract/waf';
 import { workloadIdentity } from './contract/workload-identity';
-import { dedupe, findingMaker, type Rule } from './references/kube';
+import { ruleSetCheck, type Rule } from '../rule-set';
 
 /** The rules in the order they run, by name. */
 export const CONTRACT_RULES: Readonly<Record<string, Rule>> = {
@@ -33,13 +33,4 @@ export const CONTRACT_RULES: Readonly<Record<string, Rule>> = {
   'ingress-class': ingressClass,
 };
 
-export const contractCheck: VerifyCheck = {
-  name: 'contract',
-  description: 'The CloudFormation templates and the Kubernetes YAML fit together: workload identities, External Secrets, backup bucket and keys, WAF, storage encryption, cluster name/region/account and ingress classes.',
-  run(env) {
-    const f = findingMaker('contract', env);
-    const findings: Finding[] = [];
-    for (const rule of Object.values(CONTRACT_RULES)) findings.push(...rule(env, f));
-    return { findings: dedupe(findings) };
-  },
-};
+export const contractCheck: VerifyCheck = ruleSetCheck('contract', 'The CloudFormation templates and the Kubernetes YAML fit together: workload identities, External Secrets, backup bucket and keys, WAF, storage encryption, cluster name/region/account and ingress classes.', CONTRACT_RULES);

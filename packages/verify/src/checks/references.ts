@@ -13,8 +13,8 @@
  * - `ingress-backends`  Ingress backends name a Service and one of its ports; TLS secrets are produced.
  * - `scrape-targets`    every job a Prometheus rule selects is produced by the Prometheus configuration.
  */
-import type { Finding, VerifyCheck } from '../types';
-import { dedupe, findingMaker, type Rule } from './references/kube';
+import type { VerifyCheck } from '../types';
+import { ruleSetCheck, type Rule } from '../rule-set';
 import { ingressBackends, networkPeers } from './references/network';
 import { podReferences } from './references/pod-refs';
 import { portsExist } from './references/ports';
@@ -32,13 +32,4 @@ export const REFERENCE_RULES: Readonly<Record<string, Rule>> = {
   'scrape-targets': scrapeTargetsRule,
 };
 
-export const referencesCheck: VerifyCheck = {
-  name: 'references',
-  description: 'The rendered objects reference each other correctly: selectors select pods, ports, HPA targets, ConfigMaps/Secrets/ServiceAccounts/StorageClasses/PriorityClasses, NetworkPolicy peers and Ingress backends exist, and every job an alert selects is scraped.',
-  run(env) {
-    const f = findingMaker('references', env);
-    const findings: Finding[] = [];
-    for (const rule of Object.values(REFERENCE_RULES)) findings.push(...rule(env, f));
-    return { findings: dedupe(findings) };
-  },
-};
+export const referencesCheck: VerifyCheck = ruleSetCheck('references', 'The rendered objects reference each other correctly: selectors select pods, ports, HPA targets, ConfigMaps/Secrets/ServiceAccounts/StorageClasses/PriorityClasses, NetworkPolicy peers and Ingress backends exist, and every job an alert selects is scraped.', REFERENCE_RULES);

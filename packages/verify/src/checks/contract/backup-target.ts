@@ -18,7 +18,8 @@
 import type { Finding, KubeObject, RenderedEnvironment } from '../../types';
 import { objectId } from '../../types';
 import { bucketDefaultKey, describeResolved, bucketsByName, iamAllows, keyPolicyAllows, kmsAliases, kmsKeyOf, parseKmsAliasRef, resourceId, resourceOfToken, roleArnOf, templatesAccount, templatesRegion, type CfnResource, type Statement } from '../../cfn';
-import { containersOf, kubeIndex, ofKind, serviceAccountOf, type MakeFinding, type PodTemplate } from '../references/kube';
+import { containersOf, kubeIndex, ofKind, serviceAccountOf, type PodTemplate } from '../references/kube';
+import { type MakeFinding } from '../../rule-set';
 import { identityOf, podsMountingConfigMap, statementsOf } from './identity';
 
 const RULE = 'backup-target';

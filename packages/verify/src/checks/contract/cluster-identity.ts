@@ -16,7 +16,8 @@ import { parse as parseYaml } from 'yaml';
 import type { Finding, RenderedEnvironment } from '../../types';
 import { objectId } from '../../types';
 import { eksClusters, helmCharts, kubernetesManifests, resourceId, resolvedProperties, resources, templatesAccount, templatesRegion } from '../../cfn';
-import { containersOf, kubeIndex, ofKind, type MakeFinding } from '../references/kube';
+import { containersOf, kubeIndex, ofKind } from '../references/kube';
+import { type MakeFinding } from '../../rule-set';
 
 const RULE = 'cluster-identity';
 const ARN = /arn:aws[a-z-]*:([a-z0-9-]+):([a-z0-9-]*):(\d{12})?:[^\s"',]*/g;

@@ -16,7 +16,8 @@
 import type { Finding, KubeObject, RenderedEnvironment } from '../../types';
 import { objectId } from '../../types';
 import { helmCharts, iamAllows, iamMatch, resourceId, secretsByName, templatesAccount, templatesRegion, type Statement } from '../../cfn';
-import { kubeIndex, ofKind, selectorMatches, type MakeFinding } from '../references/kube';
+import { kubeIndex, ofKind, selectorMatches } from '../references/kube';
+import { type MakeFinding } from '../../rule-set';
 import { chartServiceAccount, externalNamespaces } from '../references/system';
 import { identityOf, statementsOf } from './identity';
 

@@ -16,7 +16,8 @@
  */
 import type { Finding, KubeObject, RenderedEnvironment } from '../../types';
 import { helmCharts, kubernetesManifests, resourceId, type HelmChart } from '../../cfn';
-import { kubeIndex, ofKind, type MakeFinding } from '../references/kube';
+import { kubeIndex, ofKind } from '../references/kube';
+import { type MakeFinding } from '../../rule-set';
 import { allIngresses } from './waf';
 
 const RULE = 'ingress-class';

@@ -14,7 +14,8 @@
 import type { Finding, RenderedEnvironment } from '../../types';
 import { objectId } from '../../types';
 import { describeResolved, eksAddons, iamAllows, keyPolicyAllows, kmsAliases, kmsKeyOf, parseKmsAliasRef, resourceId, resourceOfToken, roleArnOf, roleByArn, roleStatements, templatesAccount, templatesRegion, type CfnResource } from '../../cfn';
-import { ofKind, type MakeFinding } from '../references/kube';
+import { ofKind } from '../references/kube';
+import { type MakeFinding } from '../../rule-set';
 import { defaultStorageClasses } from '../references/pod-refs';
 import { identityOf } from './identity';
 

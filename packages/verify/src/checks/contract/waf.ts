@@ -12,7 +12,8 @@
 import type { Finding, KubeObject, RenderedEnvironment } from '../../types';
 import { objectId } from '../../types';
 import { hasToken, kubernetesManifests, resourceId, resourceOfToken, resources, resolveString, templatesAccount, templatesRegion, type CfnResource } from '../../cfn';
-import { ofKind, type MakeFinding } from '../references/kube';
+import { ofKind } from '../references/kube';
+import { type MakeFinding } from '../../rule-set';
 
 const RULE = 'waf';
 const ANNOTATION = 'alb.ingress.kubernetes.io/wafv2-acl-arn';

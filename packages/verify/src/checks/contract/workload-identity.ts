@@ -20,7 +20,8 @@
 import type { Finding, RenderedEnvironment } from '../../types';
 import { objectId } from '../../types';
 import { eksAddons, eksClusters, helmCharts, podIdentities, resourceId, roleByArn, trustsPodIdentity, trustsServiceAccount, type HelmChart } from '../../cfn';
-import { kubeIndex, ofKind, selectorMatches, serviceAccountOf, type MakeFinding, type PodTemplate } from '../references/kube';
+import { kubeIndex, ofKind, selectorMatches, serviceAccountOf, type PodTemplate } from '../references/kube';
+import { type MakeFinding } from '../../rule-set';
 import { chartServiceAccount, externalServiceAccounts } from '../references/system';
 import { describeIdentity, identityOf, IRSA_ANNOTATION, podsNeedingAws, podsUnder } from './identity';
 

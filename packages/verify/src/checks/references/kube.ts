@@ -3,7 +3,7 @@
  * and Secrets a pod uses, namespaces. Shared by the `references` and `contract` checks.
  */
 import { parse as parseYaml } from 'yaml';
-import type { Finding, KubeObject, RenderedEnvironment } from '../../types';
+import type { KubeObject, RenderedEnvironment } from '../../types';
 import { objectId } from '../../types';
 
 export type Labels = Readonly<Record<string, string>>;
@@ -220,28 +220,4 @@ export function describeSelector(sel: LabelSelector | undefined): string {
   const parts = Object.entries(sel.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
   for (const e of sel.matchExpressions ?? []) parts.push(`${e.key} ${e.operator}${e.values ? ` (${e.values.join(', ')})` : ''}`);
   return parts.length ? parts.join(', ') : '{} (everything)';
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Findings
-
-/** Makes findings of one check and environment. */
-export function findingMaker(check: string, env: RenderedEnvironment) {
-  return (rule: string, object: string, field: string | undefined, message: string): Finding => ({ check, rule, env: env.name, object, ...(field !== undefined ? { field } : {}), message });
-}
-
-export type MakeFinding = ReturnType<typeof findingMaker>;
-
-/** One named rule of a check: a pure function of the environment. */
-export type Rule = (env: RenderedEnvironment, f: MakeFinding) => Finding[];
-
-/** Removes findings with the same rule, object, field and message (several paths can reach one defect). */
-export function dedupe(findings: Finding[]): Finding[] {
-  const seen = new Set<string>();
-  return findings.filter((f) => {
-    const k = `${f.rule}\u0000${f.object}\u0000${f.field ?? ''}\u0000${f.message}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
 }

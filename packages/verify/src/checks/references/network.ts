@@ -12,7 +12,8 @@
  */
 import type { Finding, RenderedEnvironment } from '../../types';
 import { objectId } from '../../types';
-import { describeSelector, isEmptySelector, kubeIndex, ofKind, selectorMatches, type LabelSelector, type Labels, type MakeFinding } from './kube';
+import { describeSelector, isEmptySelector, kubeIndex, ofKind, selectorMatches, type LabelSelector, type Labels } from './kube';
+import { type MakeFinding } from '../../rule-set';
 import { secretSource } from './pod-refs';
 import { externalNamespaces, externalPods } from './system';
 

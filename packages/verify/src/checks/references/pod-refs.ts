@@ -12,7 +12,8 @@
  */
 import type { Finding, KubeObject, RenderedEnvironment } from '../../types';
 import { objectId } from '../../types';
-import { containersOf, kubeIndex, ofKind, type MakeFinding, type PodTemplate } from './kube';
+import { containersOf, kubeIndex, ofKind, type PodTemplate } from './kube';
+import { type MakeFinding } from '../../rule-set';
 import { BUILT_IN_PRIORITY_CLASSES } from './system';
 
 /**

@@ -5,7 +5,8 @@
  */
 import type { Finding, RenderedEnvironment } from '../../types';
 import { objectId } from '../../types';
-import { containersOf, isEmptySelector, kubeIndex, mapSelector, ofKind, podsSelected, type MakeFinding } from './kube';
+import { containersOf, isEmptySelector, kubeIndex, mapSelector, ofKind, podsSelected } from './kube';
+import { type MakeFinding } from '../../rule-set';
 
 function portList(ports: any[] | undefined): string {
   return (ports ?? []).map((p) => `${p.name ? `${p.name}/` : ''}${p.containerPort}/${p.protocol ?? 'TCP'}`).join(', ') || 'no ports';

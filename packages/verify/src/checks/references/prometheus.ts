@@ -14,7 +14,8 @@
 import { parse as parseYaml } from 'yaml';
 import type { Finding, KubeObject, RenderedEnvironment } from '../../types';
 import { objectId } from '../../types';
-import { containersOf, kubeIndex, mapSelector, ofKind, podsSelected, type MakeFinding, type PodTemplate } from './kube';
+import { containersOf, kubeIndex, mapSelector, ofKind, podsSelected, type PodTemplate } from './kube';
+import { type MakeFinding } from '../../rule-set';
 
 /** A target the configuration scrapes, after relabelling. */
 export interface ScrapeTarget {

@@ -5,7 +5,8 @@
  */
 import type { Finding, KubeObject, RenderedEnvironment } from '../../types';
 import { objectId } from '../../types';
-import { describeSelector, isEmptySelector, kubeIndex, mapSelector, ofKind, podsSelected, type LabelSelector, type MakeFinding } from './kube';
+import { describeSelector, isEmptySelector, kubeIndex, mapSelector, ofKind, podsSelected, type LabelSelector } from './kube';
+import { type MakeFinding } from '../../rule-set';
 
 /** The pod template that comes closest to a selector's matchLabels, and where it differs (a hint for the reader). */
 function closest(env: RenderedEnvironment, namespace: string, sel: LabelSelector): string {
