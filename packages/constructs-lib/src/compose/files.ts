@@ -21,7 +21,7 @@ export interface ComposeFileInput {
 /** Compose service names: the cluster Service names, so hosts read the same as in the cluster minus the domain. */
 export function composeServiceNames(names: PlatformNames) {
   const s = names.services;
-  return { postgres: s.postgres.name, pgbouncer: s.pgbouncer.name, redis: s.redis.name, backend: s.backend.name, frontend: s.frontend.name, jaeger: 'jaeger' } as const;
+  return { postgres: s.postgres.name, pgbouncer: s.pgbouncer.name, redis: s.redis.name, backend: s.backend.name, frontend: s.frontend.name, jaeger: s.tracing.workload! } as const;
 }
 
 /** Where the files are mounted in the containers (the cluster's paths wherever the image allows). */

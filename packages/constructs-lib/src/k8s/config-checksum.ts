@@ -1,7 +1,8 @@
 import { createHash } from 'crypto';
+import { PLATFORM_ANNOTATIONS } from '../naming/naming';
 
 /** Pod-template annotation carrying the hash of the configuration files the pods mount. */
-export const CONFIG_CHECKSUM_ANNOTATION = 'optibid.io/config-sha256';
+export const CONFIG_CHECKSUM_ANNOTATION = PLATFORM_ANNOTATIONS.configChecksum;
 
 /**
  * `{ 'optibid.io/config-sha256': <sha256> }` over the given ConfigMap `data` maps (keys sorted).

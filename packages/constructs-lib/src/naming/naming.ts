@@ -48,6 +48,18 @@ export type SecretSpec =
   | { readonly kind: 'placeholder'; readonly keys: readonly string[]; readonly description: string };
 
 /** The platform's Secrets Manager secrets, by key; the secret name is `<project>/<env>/<key>`. */
+/**
+ * Annotation keys the render writes and other tools read back from dist/ (the verify checks, reviewers).
+ * - configChecksum: on pod templates, the sha256 of the ConfigMaps the pods use (a change rolls them).
+ * - zoneLossTolerance / zoneLossReason: on a PodDisruptionBudget, how many of its pods a zone loss may take by design
+ *   (beyond the voluntary-eviction budget), and why.
+ */
+export const PLATFORM_ANNOTATIONS = {
+  configChecksum: 'optibid.io/config-sha256',
+  zoneLossTolerance: 'optibid.io/zone-loss-tolerance',
+  zoneLossReason: 'optibid.io/zone-loss-reason',
+} as const;
+
 export const PLATFORM_SECRETS = {
   'postgres/superuser': { kind: 'password', username: 'postgres', description: 'PostgreSQL superuser' },
   'postgres/replication': { kind: 'password', username: 'replicator', description: 'PostgreSQL streaming replication (Patroni)' },

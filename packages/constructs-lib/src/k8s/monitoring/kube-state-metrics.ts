@@ -7,6 +7,8 @@ import { MONITORING_CONTAINER_RESOURCES } from './resources';
 import { component, intOrStr, MonitoringProps, podsOf } from './common';
 
 const TELEMETRY_PORT = 8081;
+/** Name of the metrics port: the Prometheus job keeps only this port of the kube-state-metrics pods. */
+export const KUBE_STATE_METRICS_PORT_NAME = 'http-metrics';
 const LISTED = ['configmaps', 'nodes', 'pods', 'services', 'serviceaccounts', 'resourcequotas', 'replicationcontrollers', 'limitranges', 'persistentvolumeclaims', 'persistentvolumes', 'namespaces', 'endpoints'];
 
 /**
@@ -63,20 +65,20 @@ export class KubeStateMetrics extends Construct {
                 imagePullPolicy: 'IfNotPresent',
                 args: [`--port=${svc.port}`, `--telemetry-port=${TELEMETRY_PORT}`, `--resources=${resources.join(',')}`, '--metric-labels-allowlist=pods=[app.kubernetes.io/name,app.kubernetes.io/component]'],
                 ports: [
-                  { name: 'http-metrics', containerPort: svc.port, protocol: 'TCP' },
+                  { name: KUBE_STATE_METRICS_PORT_NAME, containerPort: svc.port, protocol: 'TCP' },
                   { name: 'telemetry', containerPort: TELEMETRY_PORT, protocol: 'TCP' },
                 ],
                 resources: containerResources(MONITORING_CONTAINER_RESOURCES.kubeStateMetrics),
                 securityContext: restrictedContainerSecurityContext(uid),
                 readinessProbe: { httpGet: { path: '/readyz', port: intOrStr('telemetry'), scheme: 'HTTP' }, periodSeconds: 10 },
-                livenessProbe: { httpGet: { path: '/livez', port: intOrStr('http-metrics'), scheme: 'HTTP' }, periodSeconds: 20 },
+                livenessProbe: { httpGet: { path: '/livez', port: intOrStr(KUBE_STATE_METRICS_PORT_NAME), scheme: 'HTTP' }, periodSeconds: 20 },
               },
             ],
           },
         },
       },
     });
-    new k8s.KubeService(this, 'Service', { metadata: c.meta(), spec: { type: 'ClusterIP', selector: c.selector, ports: [{ name: 'http-metrics', port: svc.port, targetPort: intOrStr('http-metrics'), protocol: 'TCP', appProtocol: 'http' }] } });
+    new k8s.KubeService(this, 'Service', { metadata: c.meta(), spec: { type: 'ClusterIP', selector: c.selector, ports: [{ name: KUBE_STATE_METRICS_PORT_NAME, port: svc.port, targetPort: intOrStr(KUBE_STATE_METRICS_PORT_NAME), protocol: 'TCP', appProtocol: 'http' }] } });
     new k8s.KubeNetworkPolicy(this, 'Ingress', {
       metadata: c.meta(`${svc.name}-ingress`),
       spec: { podSelector: { matchLabels: c.selector }, policyTypes: ['Ingress'], ingress: [{ from: [podsOf(names.services.prometheus.name)], ports: tcpPorts([svc.port]) }] },

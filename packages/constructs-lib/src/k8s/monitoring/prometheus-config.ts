@@ -1,5 +1,6 @@
 import type { EnvironmentConfig } from '../../config/schema';
 import type { PlatformNames } from '../../naming/naming';
+import { KUBE_STATE_METRICS_PORT_NAME } from './kube-state-metrics';
 
 /** Where the rule files are mounted in the Prometheus pods. */
 export const PROMETHEUS_RULES_DIR = '/etc/prometheus/rules';
@@ -95,7 +96,7 @@ export function prometheusConfig({ config, names }: { config: EnvironmentConfig;
         kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: [names.namespaces.monitoring] } }],
         relabel_configs: [
           { source_labels: ['__meta_kubernetes_pod_label_app_kubernetes_io_name'], action: 'keep', regex: names.services.kubeStateMetrics.name },
-          { source_labels: ['__meta_kubernetes_pod_container_port_name'], action: 'keep', regex: 'http-metrics' },
+          { source_labels: ['__meta_kubernetes_pod_container_port_name'], action: 'keep', regex: KUBE_STATE_METRICS_PORT_NAME },
           { target_label: 'job', replacement: names.services.kubeStateMetrics.name },
         ],
       },

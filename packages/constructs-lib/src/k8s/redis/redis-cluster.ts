@@ -2,7 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { intOrStr, quantity } from '../values';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../../config/schema';
-import type { PlatformNames } from '../../naming/naming';
+import { PLATFORM_ANNOTATIONS, type PlatformNames } from '../../naming/naming';
 import { IMAGES, imageRef } from '../../versions/images';
 import { AppLabels, recommendedLabels, selectorLabels } from '../labels';
 import { tcpPorts } from '../network-peers';
@@ -167,7 +167,7 @@ export class RedisCluster extends Construct {
     const zones = config.availabilityZones.length;
     const zoneLoss =
       r.replicasPerPrimary > 0 && zones > 1
-        ? { annotations: { 'optibid.io/zone-loss-tolerance': String(Math.ceil(pods / zones)), 'optibid.io/zone-loss-reason': "bootstrap.sh places each shard's primary and replicas in different zones" } }
+        ? { annotations: { [PLATFORM_ANNOTATIONS.zoneLossTolerance]: String(Math.ceil(pods / zones)), [PLATFORM_ANNOTATIONS.zoneLossReason]: "bootstrap.sh places each shard's primary and replicas in different zones" } }
         : {};
     new k8s.KubePodDisruptionBudget(this, 'Pdb', { metadata: { ...meta(svc.name), ...zoneLoss }, spec: { selector: { matchLabels: selector }, maxUnavailable: intOrStr(1) } });
 

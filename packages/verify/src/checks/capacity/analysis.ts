@@ -12,13 +12,7 @@ import { clusterAutoscalerCap, nodeGroups, type ClusterCap, type NodeGroup } fro
 import { buildNodes, largestRoom, maximumCounts, minimumCounts, packBest, selects, type NodeCounts, type NodeSpec, type PackResult, type PodInstance } from './packing';
 import { matchesSelector } from './selectors';
 import { collectWorkloads, resolveIntOrPercent, type FieldRef, type PodGroup, type WorkloadInventory } from './workloads';
-
-/**
- * PodDisruptionBudget annotation: how many of its pods a zone loss may take without harm (an integer), for workloads
- * whose placement guarantees more than the PDB's voluntary-eviction budget can express. Its reason goes in
- * `optibid.io/zone-loss-reason`.
- */
-export const ZONE_LOSS_TOLERANCE_ANNOTATION = 'optibid.io/zone-loss-tolerance';
+import { PLATFORM_ANNOTATIONS } from '@optibid/constructs-lib';
 
 export const CHECK = 'capacity';
 
@@ -298,10 +292,10 @@ export function analyseCapacity(env: RenderedEnvironment): CapacityAnalysis {
       } else continue;
       // A PDB guards voluntary evictions; a sharded workload may tolerate a larger involuntary zone loss by design
       // (e.g. Redis: every shard keeps its copies in different zones). The object says so itself, with a reason.
-      const tolerance = obj.metadata.annotations?.[ZONE_LOSS_TOLERANCE_ANNOTATION];
+      const tolerance = obj.metadata.annotations?.[PLATFORM_ANNOTATIONS.zoneLossTolerance];
       if (tolerance !== undefined && /^\d+$/.test(tolerance)) {
         allowed = Math.max(allowed, Number(tolerance));
-        field = `metadata.annotations["${ZONE_LOSS_TOLERANCE_ANNOTATION}"]`;
+        field = `metadata.annotations["${PLATFORM_ANNOTATIONS.zoneLossTolerance}"]`;
       }
       const ok = lost <= allowed;
       pdbs.push({ pdb: id, field, pods: n, lost, allowed, how: hows.join('; '), ok });
