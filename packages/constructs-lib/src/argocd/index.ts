@@ -1,5 +1,5 @@
 import type { EnvironmentConfig } from '../config/schema';
-import { platformNames } from '../naming/naming';
+import { platformNames, platformOwnedNamespaces } from '../naming/naming';
 import { commentedYaml } from './commented-yaml';
 
 /**
@@ -45,11 +45,6 @@ export const ARGOCD_SYNC_OPTIONS = [
   'CreateNamespace=false',
 ] as const;
 
-/** The namespaces the platform renders namespaced objects into (the directories of dist/k8s/<env>/). */
-export function platformDeployNamespaces(config: EnvironmentConfig): string[] {
-  const ns = platformNames(config).namespaces;
-  return [ns.app, ns.data, ns.monitoring, ns.monitoringAgents];
-}
 
 /** Production is synced by a person; every other tier syncs itself. */
 export function argoAutomatedSync(config: EnvironmentConfig): boolean {
@@ -65,7 +60,7 @@ export function argoAppProject(config: EnvironmentConfig) {
     spec: {
       description: `OptiBid platform, ${config.name}: rendered manifests of ${names.delivery.repository} (${names.delivery.manifestsPath})`,
       sourceRepos: [names.delivery.repositoryUrl],
-      destinations: platformDeployNamespaces(config).map((namespace) => ({ server: ARGOCD_IN_CLUSTER_SERVER, namespace })),
+      destinations: platformOwnedNamespaces(platformNames(config).namespaces).map((namespace) => ({ server: ARGOCD_IN_CLUSTER_SERVER, namespace })),
       clusterResourceWhitelist: PLATFORM_CLUSTER_SCOPED_KINDS.map((k) => ({ group: k.group, kind: k.kind })),
     },
   };

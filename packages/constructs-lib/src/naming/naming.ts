@@ -115,6 +115,15 @@ export function platformNamespaceNames(project: string) {
   } as const;
 }
 
+/**
+ * The namespaces the platform renders and owns (dist/k8s/<env>/<namespace>/), in dependency order: data first (the
+ * app needs the database and Redis), then the app, then monitoring and its node agents. Deploys apply them in this
+ * order; the ClusterSecretStore admits exactly these.
+ */
+export function platformOwnedNamespaces(namespaces: ReturnType<typeof platformNamespaceNames>): string[] {
+  return [namespaces.data, namespaces.app, namespaces.monitoring, namespaces.monitoringAgents];
+}
+
 /** All shared names of one environment. */
 export function platformNames(cfg: EnvironmentConfig) {
   const prefix = `${cfg.project}-${cfg.name}`;

@@ -4,7 +4,7 @@
  * The render writes `<dir>/<kind>-<name>.yaml` with the lower-cased kind, `<dir>` being the object's namespace or
  * `_cluster` for cluster-scoped objects; kind and name are read back from the file name.
  */
-import type { PlatformNames } from '@optibid/constructs-lib';
+import { platformOwnedNamespaces, type PlatformNames } from '@optibid/constructs-lib';
 
 export const CLUSTER_DIR = '_cluster';
 
@@ -46,9 +46,9 @@ export interface ApplyPlan {
   readonly ignored: readonly string[];
 }
 
-/** Data first (the app needs the database and Redis), then the app, then monitoring and its node agents. */
+/** The platform's namespaces in dependency order (the naming module's order). */
 export function namespaceOrder(namespaces: PlatformNames['namespaces']): string[] {
-  return [namespaces.data, namespaces.app, namespaces.monitoring, namespaces.monitoringAgents];
+  return platformOwnedNamespaces(namespaces);
 }
 
 export function parseManifestPath(rel: string): ManifestFile | undefined {

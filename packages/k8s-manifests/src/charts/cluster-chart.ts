@@ -1,6 +1,6 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { PLATFORM_VERSION } from '@optibid/constructs-lib';
+import { PLATFORM_VERSION, platformOwnedNamespaces } from '@optibid/constructs-lib';
 import { AcmeClusterIssuers, AwsClusterSecretStore, EncryptedGp3StorageClass, OperatorRbac, PlatformPriorityClasses, recommendedLabels } from '@optibid/constructs-lib/k8s';
 import type { PlatformChartProps } from './chart-props';
 
@@ -32,7 +32,7 @@ export class ClusterChart extends Chart {
     new AwsClusterSecretStore(this, 'SecretStore', {
       name: names.externalSecrets.clusterSecretStore,
       region: config.region,
-      namespaces: [names.namespaces.app, names.namespaces.data, names.namespaces.monitoring, names.namespaces.monitoringAgents],
+      namespaces: platformOwnedNamespaces(names.namespaces),
       labels: labels(names.externalSecrets.clusterSecretStore, 'secrets'),
     });
     new OperatorRbac(this, 'OperatorRbac', {
