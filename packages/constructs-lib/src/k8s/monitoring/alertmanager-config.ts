@@ -2,6 +2,8 @@ import type { EnvironmentConfig } from '../../config/schema';
 
 /** Files mounted from the `alertmanager-notifiers` ExternalSecret (values never rendered). */
 export const ALERTMANAGER_SECRET_DIR = '/etc/alertmanager/secrets';
+/** Files of the notifier credentials in ALERTMANAGER_SECRET_DIR (keys of the `alertmanager-notifiers` Secret). */
+export const ALERTMANAGER_SECRET_FILES = { slackWebhookUrl: 'slack-webhook-url', smtpPassword: 'smtp-password' } as const;
 
 /**
  * alertmanager.yml: critical -> Slack + e-mail (page), warning -> e-mail (ticket), the Watchdog to a null receiver;
@@ -16,7 +18,7 @@ export function alertmanagerConfig({ config }: { config: EnvironmentConfig }): R
       smtp_smarthost: `${a.smtpHost}:${a.smtpPort}`,
       smtp_from: a.emailFrom,
       smtp_auth_username: a.smtpUsername ?? a.emailFrom,
-      smtp_auth_password_file: `${ALERTMANAGER_SECRET_DIR}/smtp-password`,
+      smtp_auth_password_file: `${ALERTMANAGER_SECRET_DIR}/${ALERTMANAGER_SECRET_FILES.smtpPassword}`,
       smtp_require_tls: true,
       resolve_timeout: '5m',
     },
@@ -38,7 +40,7 @@ export function alertmanagerConfig({ config }: { config: EnvironmentConfig }): R
         name: 'page',
         slack_configs: [
           {
-            api_url_file: `${ALERTMANAGER_SECRET_DIR}/slack-webhook-url`,
+            api_url_file: `${ALERTMANAGER_SECRET_DIR}/${ALERTMANAGER_SECRET_FILES.slackWebhookUrl}`,
             channel: a.slackChannel,
             send_resolved: true,
             title: '[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }} (' + config.name + ')',

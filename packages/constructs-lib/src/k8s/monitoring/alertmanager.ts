@@ -5,7 +5,7 @@ import { IMAGES, imageRef } from '../../versions/images';
 import { tcpPorts } from '../network-peers';
 import { PlatformExternalSecret } from '../external-secrets';
 import { containerResources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-security';
-import { ALERTMANAGER_SECRET_DIR, alertmanagerConfig } from './alertmanager-config';
+import { ALERTMANAGER_SECRET_DIR, ALERTMANAGER_SECRET_FILES, alertmanagerConfig } from './alertmanager-config';
 import { MONITORING_CONTAINER_RESOURCES } from './resources';
 import { component, intOrStr, MonitoringProps, podsOf, quantity } from './common';
 import { ALERTMANAGER_HEADLESS } from './prometheus-config';
@@ -34,8 +34,8 @@ export class Alertmanager extends Construct {
       labels: c.labels,
       names,
       keys: [
-        { key: 'slack-webhook-url', from: 'slack', property: 'webhook_url' },
-        { key: 'smtp-password', from: 'smtp', property: 'password' },
+        { key: ALERTMANAGER_SECRET_FILES.slackWebhookUrl, from: 'slack', property: 'webhook_url' },
+        { key: ALERTMANAGER_SECRET_FILES.smtpPassword, from: 'smtp', property: 'password' },
       ],
     });
     new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: c.meta(), automountServiceAccountToken: false });
