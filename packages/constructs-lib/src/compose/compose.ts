@@ -1,5 +1,4 @@
 import { commentedYaml } from '../argocd/commented-yaml';
-import type { ImageConfig } from '../config/app-schema';
 import type { EnvironmentConfig } from '../config/schema';
 import { AUTH_POLICY_FILE } from '../k8s/auth-policy';
 import { MONITORING_CONTAINER_RESOURCES } from '../k8s/monitoring/resources';
@@ -8,7 +7,7 @@ import { DATA_CONTAINER_RESOURCES } from '../k8s/postgres/resources';
 import { REDIS_PATHS, REDIS_USERS } from '../k8s/redis/redis-files';
 import { platformNames } from '../naming/naming';
 import { memoryBytes } from '../util/quantity';
-import { IMAGES, imageRef } from '../versions/images';
+import { APP_UID, IMAGES, imageRef } from '../versions/images';
 import { COMPOSE_MOUNTS, composeMountedFiles, composeServiceNames, OIDC_CLIENT_SECRET_ENV } from './files';
 import { composeRef, composeVariables } from './variables';
 
@@ -39,10 +38,7 @@ export const CLUSTER_ONLY_POSTGRES_PARAMETERS: Readonly<Record<string, string>> 
   ssl_min_protocol_version: 'no TLS locally',
 };
 
-/** uid/gid the application images run as (APP_UID of the k8s-manifests app chart; the compose test compares). */
-const APP_UID = 10001;
 
-const appImageRef = (i: ImageConfig) => `${i.repository}:${i.tag}@${i.digest}`;
 const port = (p: number) => ({ target: p, published: p, host_ip: COMPOSE_BIND_ADDRESS, protocol: 'tcp' });
 const bind = (source: string, target: string) => ({ type: 'bind', source: `./${source}`, target, read_only: true });
 /** The cluster's memory limit as a compose mem_limit (binary units, like Kubernetes' Mi/Gi). */
@@ -173,7 +169,7 @@ export function composeDocument(config: EnvironmentConfig) {
       restart: 'unless-stopped',
     },
     [host.backend]: {
-      image: appImageRef(config.app.backend.image),
+      image: imageRef(config.app.backend.image),
       ...restricted(APP_UID),
       environment: backendEnv,
       volumes: [bind('backend/auth-policy.json', `${COMPOSE_MOUNTS.authPolicyDir}/${AUTH_POLICY_FILE}`)],
@@ -193,7 +189,7 @@ export function composeDocument(config: EnvironmentConfig) {
       restart: 'unless-stopped',
     },
     [host.frontend]: {
-      image: appImageRef(config.app.frontend.image),
+      image: imageRef(config.app.frontend.image),
       ...restricted(APP_UID),
       environment: {
         // The browser calls the API on the backend's loopback port.

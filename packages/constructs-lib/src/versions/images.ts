@@ -36,6 +36,9 @@ export const IMAGES = {
 } as const satisfies Record<string, ImagePin>;
 
 /** `repo:tag` or `repo:tag@sha256:...`. */
+/** Non-root uid/gid the application images (backend, frontend) run as: their Dockerfiles create this user. */
+export const APP_UID = 10001;
+
 export function imageRef(pin: Pick<ImagePin, 'repository' | 'tag' | 'digest'>): string {
   return `${pin.repository}:${pin.tag}${pin.digest ? `@${pin.digest}` : ''}`;
 }

@@ -13,11 +13,9 @@ import {
   StrictMtls,
   TlsCertificate,
 } from '@optibid/constructs-lib/k8s';
-import { imageRef, PLATFORM_VERSION } from '@optibid/constructs-lib';
+import { APP_UID, imageRef, PLATFORM_VERSION } from '@optibid/constructs-lib';
 import type { PlatformChartProps } from './chart-props';
 
-/** Non-root uid/gid the application images run as (their Dockerfiles create this user). */
-export const APP_UID = 10001;
 /** Where the backend reads its auth policy. */
 export const AUTH_POLICY_DIR = '/etc/optibid/auth';
 /** Environment variable holding the OIDC client secret (from the ExternalSecret). */
