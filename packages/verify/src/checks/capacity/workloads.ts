@@ -11,6 +11,7 @@ import { limitRangeDefaults, podResources, type PodResources } from '../../resou
 import { largestConcurrentSet, type ConcurrentSet, type CronJobRuns } from './cron';
 import type { Labels, LabelSelector, NodeSelectorTerm, Toleration } from './selectors';
 import { systemInventory } from './system-components';
+import { podTemplateOf, WORKLOAD_KINDS } from '../../pod-template';
 
 export interface SpreadConstraint {
   readonly topologyKey: string;
@@ -72,6 +73,12 @@ export interface WorkloadInventory {
 }
 
 /** `25%` of `replicas`, rounded up (maxSurge) ; an integer as is. */
+/** The pod spec, its metadata and the spec's field path (the shared template reader, shaped for the packing). */
+function podSpecOf(o: KubeObject): { spec: any; meta: any; path: string } | undefined {
+  const t = podTemplateOf(o);
+  return t && { spec: t.template.spec ?? {}, meta: t.template.metadata ?? {}, path: t.path ? `${t.path}.spec` : 'spec' };
+}
+
 export function resolveIntOrPercent(v: unknown, replicas: number, roundUp: boolean): number {
   if (v === undefined || v === null) return 0;
   if (typeof v === 'number') return v;
@@ -83,22 +90,6 @@ export function resolveIntOrPercent(v: unknown, replicas: number, roundUp: boole
   return Number.isFinite(Number(v)) ? Number(v) : 0;
 }
 
-function podSpecOf(o: KubeObject): { spec: any; meta: any; path: string } | undefined {
-  switch (o.kind) {
-    case 'Deployment':
-    case 'StatefulSet':
-    case 'DaemonSet':
-    case 'ReplicaSet':
-    case 'Job':
-      return o.spec?.template ? { spec: o.spec.template.spec ?? {}, meta: o.spec.template.metadata ?? {}, path: 'spec.template.spec' } : undefined;
-    case 'CronJob':
-      return o.spec?.jobTemplate?.spec?.template ? { spec: o.spec.jobTemplate.spec.template.spec ?? {}, meta: o.spec.jobTemplate.spec.template.metadata ?? {}, path: 'spec.jobTemplate.spec.template.spec' } : undefined;
-    case 'Pod':
-      return { spec: o.spec ?? {}, meta: o.metadata ?? {}, path: 'spec' };
-    default:
-      return undefined;
-  }
-}
 
 function spreadsOf(spec: any): SpreadConstraint[] {
   return ((spec?.topologySpreadConstraints ?? []) as any[])
@@ -107,7 +98,6 @@ function spreadsOf(spec: any): SpreadConstraint[] {
     .map(({ c, index }) => ({ topologyKey: c.topologyKey, maxSkew: Number(c.maxSkew ?? 1), minDomains: c.minDomains === undefined ? undefined : Number(c.minDomains), selector: c.labelSelector ?? {}, index }));
 }
 
-const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'ReplicaSet', 'Pod']);
 
 /** Everything that runs pods in the environment. */
 export function collectWorkloads(env: RenderedEnvironment): WorkloadInventory {
@@ -127,7 +117,7 @@ export function collectWorkloads(env: RenderedEnvironment): WorkloadInventory {
   const cronGroups: { group: Omit<PodGroup, 'min' | 'max'>; id: string }[] = [];
 
   for (const o of objs) {
-    if (!WORKLOAD_KINDS.has(o.kind)) continue;
+    if (!(WORKLOAD_KINDS as readonly string[]).includes(o.kind)) continue;
     if (o.kind === 'Pod' && o.metadata?.ownerReferences) continue;
     const ps = podSpecOf(o);
     if (!ps) continue;

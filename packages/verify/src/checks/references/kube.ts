@@ -5,6 +5,7 @@
 import { parse as parseYaml } from 'yaml';
 import type { KubeObject, RenderedEnvironment } from '../../types';
 import { objectId } from '../../types';
+import { podTemplateOf } from '../../pod-template';
 
 export type Labels = Readonly<Record<string, string>>;
 
@@ -41,24 +42,7 @@ export interface ContainerRef {
   readonly init: boolean;
 }
 
-export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod'] as const;
 
-function templateOf(obj: KubeObject): { template: any; path: string } | undefined {
-  switch (obj.kind) {
-    case 'Deployment':
-    case 'StatefulSet':
-    case 'DaemonSet':
-    case 'ReplicaSet':
-    case 'Job':
-      return obj.spec?.template ? { template: obj.spec.template, path: 'spec.template' } : undefined;
-    case 'CronJob':
-      return obj.spec?.jobTemplate?.spec?.template ? { template: obj.spec.jobTemplate.spec.template, path: 'spec.jobTemplate.spec.template' } : undefined;
-    case 'Pod':
-      return { template: { metadata: obj.metadata, spec: obj.spec }, path: '' };
-    default:
-      return undefined;
-  }
-}
 
 /** Index of one environment's objects. Built once per environment object (environments are immutable). */
 export interface KubeIndex {
@@ -86,7 +70,7 @@ export function kubeIndex(env: RenderedEnvironment): KubeIndex {
   const get = (kind: string, namespace: string | undefined, name: string) => byKey.get(`${kind}/${namespace ?? ''}/${name}`);
   const podTemplates: PodTemplate[] = [];
   for (const o of all) {
-    const t = templateOf(o);
+    const t = podTemplateOf(o);
     if (!t || !t.template?.spec) continue;
     const namespace = o.metadata.namespace ?? 'default';
     const spec = t.template.spec;

@@ -32,8 +32,8 @@ import {
 import { addressSet, containsAll, formatIpBlock, ipBlockAddresses, type AddressSet } from './cidr';
 import { PortSet, PROTOCOLS, type Protocol } from './ports';
 import { API_SERVER, KNOWN_ADDRESSES, SYSTEM_PODS, type SystemPodComponent } from './system';
+import { podTemplateOf, WORKLOAD_KINDS } from '../../pod-template';
 
-export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod'] as const;
 
 export interface ContainerPort {
   readonly name?: string;
@@ -167,16 +167,6 @@ export interface TrafficModel {
 // ---------------------------------------------------------------------------------------------------------------
 // Building the model
 
-function podTemplate(obj: KubeObject): { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: any } | undefined {
-  switch (obj.kind) {
-    case 'CronJob':
-      return obj.spec?.jobTemplate?.spec?.template;
-    case 'Pod':
-      return { metadata: obj.metadata, spec: obj.spec };
-    default:
-      return obj.spec?.template;
-  }
-}
 
 function protocolOf(p: unknown): Protocol {
   const s = String(p ?? 'TCP').toUpperCase();
@@ -268,7 +258,7 @@ export function buildTrafficModel(env: RenderedEnvironment): TrafficModel {
   const workloads: Endpoint[] = [];
   for (const { obj } of env.objects) {
     if (!(WORKLOAD_KINDS as readonly string[]).includes(obj.kind)) continue;
-    const t = podTemplate(obj);
+    const t = podTemplateOf(obj)?.template;
     if (!t) continue;
     const namespace = obj.metadata.namespace ?? 'default';
     const hostNetwork = t.spec?.hostNetwork === true;
