@@ -72,13 +72,13 @@ export interface WorkloadInventory {
   readonly notes: string[];
 }
 
-/** `25%` of `replicas`, rounded up (maxSurge) ; an integer as is. */
 /** The pod spec, its metadata and the spec's field path (the shared template reader, shaped for the packing). */
 function podSpecOf(o: KubeObject): { spec: any; meta: any; path: string } | undefined {
   const t = podTemplateOf(o);
   return t && { spec: t.template.spec ?? {}, meta: t.template.metadata ?? {}, path: t.path ? `${t.path}.spec` : 'spec' };
 }
 
+/** `25%` of `replicas`, rounded up (maxSurge) ; an integer as is. */
 export function resolveIntOrPercent(v: unknown, replicas: number, roundUp: boolean): number {
   if (v === undefined || v === null) return 0;
   if (typeof v === 'number') return v;
