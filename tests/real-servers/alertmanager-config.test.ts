@@ -6,16 +6,46 @@ import { parse, stringify } from 'yaml';
 import { renderedConfigMap, renderedObject } from './support';
 
 /**
- * Real-server test: alertmanager.yml exactly as rendered into the `alertmanager-config` ConfigMap passes
- * `amtool check-config`, and `amtool config routes test` routes a critical backend alert to the `page` receiver
- * (Slack and email) and a warning to `ticket` (email only). No substitution is made: the credential files the config
- * names are read by Alertmanager only when it notifies, and the test proves instead that the pod mounts them from
- * the ExternalSecret under exactly those paths.
+ * Real-server test: the pod's `render-config` init script, run exactly as rendered (its container paths re-rooted
+ * into a scratch directory), turns the `alertmanager-config` ConfigMap into the alertmanager.yml Alertmanager reads,
+ * with the SMTP user name from the secret; that file passes `amtool check-config`, and `amtool config routes test`
+ * routes a critical backend alert to the `page` receiver (Slack and email) and a warning to `ticket` (email only).
+ * The credential files are read by Alertmanager only when it notifies; the test proves the pod mounts them from the
+ * ExternalSecret under exactly those paths.
  */
 const AMTOOL = process.env.AMTOOL ?? 'amtool';
 const MONITORING_NS = 'monitoring';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'alertmanager-config-'));
-const renderedText = renderedConfigMap(MONITORING_NS, 'alertmanager-config')['alertmanager.yml'];
+const templateText = renderedConfigMap(MONITORING_NS, 'alertmanager-config')['alertmanager.yml'];
+const statefulSet = renderedObject(MONITORING_NS, 'StatefulSet', 'alertmanager');
+const initContainer = statefulSet.spec.template.spec.initContainers.find((c: any) => c.name === 'render-config');
+const mainContainer = statefulSet.spec.template.spec.containers.find((c: any) => c.name === 'alertmanager');
+/** A stand-in SES SMTP user name (the shape of an access key id); the real one lives in Secrets Manager `smtp`. */
+const SMTP_USERNAME = 'AKIAEXAMPLE000000000';
+
+/**
+ * Runs the init container's rendered script as written, under /bin/sh, with its three container paths re-rooted into
+ * a scratch directory (the only substitution; printed): the ConfigMap template, the emptyDir and the secret mount.
+ */
+function runRenderConfig(username: string | undefined): { status: number | null; stderr: string; output?: string } {
+  const root = fs.mkdtempSync(path.join(dir, 'pod-'));
+  const script: string = initContainer.command[2];
+  let local = script;
+  for (const m of initContainer.volumeMounts) {
+    fs.mkdirSync(path.join(root, m.mountPath), { recursive: true });
+    local = local.split(m.mountPath + '/').join(path.join(root, m.mountPath) + '/');
+  }
+  const mount = (name: string) => path.join(root, initContainer.volumeMounts.find((m: any) => m.name === name).mountPath);
+  fs.writeFileSync(path.join(mount('config-template'), 'alertmanager.yml'), templateText);
+  if (username !== undefined) fs.writeFileSync(path.join(mount('notifiers'), 'smtp-username'), username);
+  const r = spawnSync('/bin/sh', ['-c', local], { encoding: 'utf8', timeout: 30_000 });
+  const out = path.join(mount('config'), 'alertmanager.yml');
+  return { status: r.status, stderr: r.stderr, output: fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : undefined };
+}
+
+const pod = runRenderConfig(SMTP_USERNAME);
+if (pod.status !== 0 || !pod.output) throw new Error(`the render-config init container script failed: ${pod.stderr}`);
+const renderedText = pod.output;
 const rendered: any = parse(renderedText);
 const file = path.join(dir, 'alertmanager.yml');
 fs.writeFileSync(file, renderedText);
@@ -48,7 +78,7 @@ function integrations(receiver: string): string[] {
 
 afterAll(() => {
   const v = amtool(['--version']).output.split('\n')[0];
-  console.log(`alertmanager-config: ${v}; rendered alertmanager.yml checked and routed with no substitutions.`);
+  console.log(`alertmanager-config: ${v}; alertmanager.yml produced by running the rendered render-config init script (substitutions: its container paths re-rooted under a scratch dir; smtp-username = ${SMTP_USERNAME}), then checked and routed.`);
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -57,6 +87,28 @@ test('amtool check-config passes on the rendered alertmanager.yml', () => {
   expect({ status: r.status, output: r.status === 0 ? '' : r.output }).toEqual({ status: 0, output: '' });
   expect(r.output).toMatch(/SUCCESS/);
   expect(r.output).toMatch(/1 inhibit rules/);
+});
+
+test('the SMTP login is the user name from the smtp secret, never the From address (SES user names are access key ids)', () => {
+  expect(rendered.global.smtp_auth_username).toBe(SMTP_USERNAME);
+  expect(renderedText).not.toContain('__SMTP_AUTH_USERNAME__');
+  // Alertmanager reads the file the init container wrote, not the ConfigMap template.
+  const configArg = mainContainer.args.find((a: string) => a.startsWith('--config.file='));
+  const mount = mainContainer.volumeMounts.find((m: any) => configArg.slice('--config.file='.length).startsWith(`${m.mountPath}/`));
+  expect(mount?.name).toBe('config');
+  expect(initContainer.volumeMounts.find((m: any) => m.name === 'config')).toMatchObject({ mountPath: mount.mountPath });
+  expect(statefulSet.spec.template.spec.volumes.find((v: any) => v.name === 'config').emptyDir).toBeDefined();
+});
+
+test.each([
+  ['missing', undefined],
+  ['empty', ''],
+  ['not a login (a line break and a quote would break the YAML)', 'AKIA\nx"'],
+])('a %s user name stops the pod with a message naming the secret key', (_what, username) => {
+  const r = runRenderConfig(username);
+  expect(r.status).not.toBe(0);
+  expect(r.output).toBeUndefined();
+  if (username !== undefined) expect(r.stderr).toMatch(/smtp\.username/);
 });
 
 test('the check can fail: a route to an undefined receiver is rejected', () => {
@@ -99,10 +151,10 @@ test('credentials are files from the ExternalSecret, never inline values', () =>
   }
   expect(rendered.global.smtp_auth_password).toBeUndefined();
   expect(rendered.global.slack_api_url).toBeUndefined();
-  const files = [rendered.global.smtp_auth_password_file, ...slack.map((s) => s.api_url_file)];
+  const files = [rendered.global.smtp_auth_password_file, ...slack.map((s) => s.api_url_file), `${path.dirname(rendered.global.smtp_auth_password_file)}/smtp-username`];
 
-  const sts = renderedObject(MONITORING_NS, 'StatefulSet', 'alertmanager');
-  const container = sts.spec.template.spec.containers.find((c: any) => c.name === 'alertmanager');
+  const sts = statefulSet;
+  const container = mainContainer;
   const volumes: Record<string, any> = Object.fromEntries(sts.spec.template.spec.volumes.map((v: any) => [v.name, v]));
   const es = renderedObject(MONITORING_NS, 'ExternalSecret', 'alertmanager-notifiers');
   const keys = es.spec.data.map((d: any) => d.secretKey);

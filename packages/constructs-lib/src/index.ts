@@ -18,3 +18,4 @@ export * from './config/redis-schema';
 export * from './config/monitoring-schema';
 export * from './config/delivery-schema';
 export * from './argocd';
+export * from './aws/identity/upstream-policies';

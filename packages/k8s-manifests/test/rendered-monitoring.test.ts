@@ -119,6 +119,24 @@ describe('secrets stay out of the rendered files', () => {
     expect(am.global.smtp_auth_password_file).toMatch(/^\/etc\/alertmanager\/secrets\//);
   });
 
+  test.each(ENVIRONMENT_NAMES.map((e) => [e]))('%s: the SMTP login comes from the smtp secret (SES user names are access key ids, never the From address)', (env) => {
+    const objs = rendered(env);
+    const am = parse(find(objs, 'ConfigMap', 'alertmanager-config').data['alertmanager.yml']);
+    const [host] = String(am.global.smtp_smarthost).split(':');
+    const user = String(am.global.smtp_auth_username ?? '');
+    // Alertmanager 0.28 sends no AUTH with an empty user name, and SES refuses the From address as a login.
+    expect({ host, user, isFromAddress: user === am.global.smtp_from || user.includes('@') && /^email-smtp\./.test(host) }).toMatchObject({ isFromAddress: false });
+    expect(user).not.toBe('');
+    // The user name is a placeholder the init container fills from the ExternalSecret key mapped from smtp.username.
+    const sts = find(objs, 'StatefulSet', 'alertmanager');
+    const init = (sts.spec.template.spec.initContainers ?? []).find((c: any) => c.name === 'render-config');
+    expect(init?.command?.join(' ') ?? '').toContain(user);
+    const es = find(objs, 'ExternalSecret', 'alertmanager-notifiers');
+    const entry = es.spec.data.find((d: any) => d.remoteRef.property === 'username');
+    expect(entry?.remoteRef.key).toMatch(/\/smtp$/);
+    expect(init.command.join(' ')).toContain(`/${entry.secretKey}`);
+  });
+
   test('no webhook URL, password or private key anywhere under dist/', () => {
     const offenders: string[] = [];
     const walk = (dir: string): void => {

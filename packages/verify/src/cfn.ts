@@ -626,6 +626,29 @@ export function trustsPodIdentity(env: RenderedEnvironment, role: CfnResource): 
   return trusted('sts:AssumeRole') && trusted('sts:TagSession');
 }
 
+/**
+ * The `StringEquals` conditions of each trust statement that lets `pods.eks.amazonaws.com` assume the role, by key
+ * (values as lists). A statement without conditions gives `{}`: any Pod Identity association of the account could
+ * assume the role.
+ */
+export function podIdentityTrustConditions(env: RenderedEnvironment, role: CfnResource): { field: string; stringEquals: Record<string, string[]>; other: string[] }[] {
+  const doc = resolvedProperties(env, role).AssumeRolePolicyDocument;
+  const raw = (Array.isArray(doc?.Statement) ? doc.Statement : [doc?.Statement]).filter(Boolean);
+  const out: { field: string; stringEquals: Record<string, string[]>; other: string[] }[] = [];
+  raw.forEach((s: any, i: number) => {
+    const svc = s?.Principal?.Service;
+    if (s?.Effect !== 'Allow' || !(Array.isArray(svc) ? svc : [svc]).includes('pods.eks.amazonaws.com')) return;
+    const cond = s.Condition ?? {};
+    const eq = cond.StringEquals ?? {};
+    out.push({
+      field: `Properties.AssumeRolePolicyDocument.Statement[${i}]`,
+      stringEquals: Object.fromEntries(Object.entries(eq).map(([k, v]) => [k, list(v) ?? []])),
+      other: Object.keys(cond).filter((k) => k !== 'StringEquals'),
+    });
+  });
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // KMS, S3, Secrets Manager
 

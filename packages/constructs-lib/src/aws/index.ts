@@ -11,6 +11,7 @@ export * from './addons/helm/cert-manager';
 export * from './addons/helm/external-secrets';
 export * from './addons/helm/cluster-autoscaler';
 export * from './addons/helm/metrics-server';
+export * from './addons/helm/external-dns';
 export * from './identity/workload-identity';
 export * from './identity/policies';
 export * from './identity/github-deploy-role';

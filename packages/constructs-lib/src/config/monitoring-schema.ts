@@ -33,11 +33,6 @@ export const monitoringSchema = z
         emailFrom: z.string().email(),
         smtpHost: hostname,
         smtpPort: z.number().int().min(1).max(65535).default(587),
-        /**
-         * SMTP login. With Amazon SES this is the SMTP credentials' user name (an access key id, not a secret on its
-         * own; the password stays in Secrets Manager `smtp`), not an e-mail address. @default emailFrom
-         */
-        smtpUsername: z.string().min(1).optional(),
         slackChannel: z.string().regex(/^#[a-z0-9_-]+$/, { message: 'must be a Slack channel such as #optibid-alerts' }),
       })
       .strict(),

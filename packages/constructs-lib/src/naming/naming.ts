@@ -35,7 +35,7 @@ export interface ServiceName {
 }
 
 /** The keys of the workload identities; each one's policy is defined in constructs-lib/src/aws/identity. */
-export const WORKLOAD_IDENTITY_KEYS = ['backup', 'postgres', 'externalSecrets', 'clusterAutoscaler', 'loadBalancerController', 'ebsCsiDriver', 'certManager'] as const;
+export const WORKLOAD_IDENTITY_KEYS = ['backup', 'postgres', 'externalSecrets', 'clusterAutoscaler', 'loadBalancerController', 'ebsCsiDriver', 'certManager', 'externalDns'] as const;
 export type WorkloadIdentityKey = (typeof WORKLOAD_IDENTITY_KEYS)[number];
 
 /** How a platform secret gets its value. */
@@ -111,6 +111,8 @@ export function platformNamespaceNames(project: string) {
     ingress: 'nginx-ingress',
     externalSecrets: 'external-secrets',
     certManager: 'cert-manager',
+    /** external-dns: the public hosts' Route 53 records, from the edge Ingress. */
+    externalDns: 'external-dns',
     kubeSystem: 'kube-system',
   } as const;
 }
@@ -148,6 +150,8 @@ export function platformNames(cfg: EnvironmentConfig) {
     ebsCsiDriver: identity('ebs-csi-driver', namespaces.kubeSystem, 'ebs-csi-controller-sa'),
     // DNS-01 challenges in the environment's Route 53 zone (works behind the ALB, no HTTP path to open).
     certManager: identity('cert-manager', namespaces.certManager, 'cert-manager'),
+    // Route 53 records of the public hosts, pointing at the ALB the load balancer controller creates at run time.
+    externalDns: identity('external-dns', namespaces.externalDns, 'external-dns'),
   };
 
   const secretName = (key: PlatformSecretKey) => `${cfg.project}/${cfg.name}/${key}`;
@@ -233,6 +237,12 @@ export function platformNames(cfg: EnvironmentConfig) {
       albClass: 'alb',
       albIngressName: 'edge',
       wafAclName: `${prefix}-edge`,
+      /**
+       * external-dns: publishes the hosts of the edge Ingress only (`--ingress-class=alb`); the TXT registry records
+       * carry this owner id, so two environments (or clusters) never take over each other's records.
+       */
+      externalDnsRelease: 'external-dns',
+      externalDnsOwnerId: prefix,
       /** TLS secret of the application hosts, issued by cert-manager. */
       tlsSecret: `${cfg.project}-tls`,
     },

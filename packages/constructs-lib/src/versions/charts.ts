@@ -20,6 +20,7 @@ export const HELM_CHARTS = {
   certManager: { repository: 'https://charts.jetstack.io', chart: 'cert-manager', version: 'v1.21.2', appVersion: 'v1.21.2' },
   externalSecrets: { repository: 'https://charts.external-secrets.io', chart: 'external-secrets', version: '2.10.0', appVersion: 'v2.10.0' },
   clusterAutoscaler: { repository: 'https://kubernetes.github.io/autoscaler', chart: 'cluster-autoscaler', version: '9.59.0', appVersion: '1.35.0' },
+  externalDns: { repository: 'https://kubernetes-sigs.github.io/external-dns/', chart: 'external-dns', version: '1.21.1', appVersion: 'v0.21.0' },
   metricsServer: { repository: 'https://kubernetes-sigs.github.io/metrics-server/', chart: 'metrics-server', version: '3.14.0', appVersion: '0.9.0' },
 } as const satisfies Record<string, HelmChartVersion>;
 

@@ -8,6 +8,7 @@ import {
   addAwsLoadBalancerController,
   addCertManager,
   addClusterAutoscaler,
+  addExternalDns,
   addExternalSecrets,
   addMetricsServer,
   addNginxIngress,
@@ -17,6 +18,7 @@ import {
   ebsCsiDriverPermissions,
   EdgeIngress,
   GithubDeployRole,
+  externalDnsPermissions,
   externalSecretsPermissions,
   loadBalancerControllerPermissions,
   ManagedAddons,
@@ -78,7 +80,7 @@ export class ClusterStack extends Stack {
       new WorkloadIdentity(this, `Identity-${key}`, {
         identity: names.identities[key],
         clusterName: cluster.clusterName,
-        clusterArn: cluster.clusterArn,
+        clusterArn: names.clusterArn,
         account: config.account,
         permissions,
         description,
@@ -91,6 +93,7 @@ export class ClusterStack extends Stack {
       loadBalancerController: identity('loadBalancerController', 'AWS Load Balancer Controller', loadBalancerControllerPermissions()),
       ebsCsiDriver: identity('ebsCsiDriver', 'EBS CSI driver: volumes and the EBS key', ebsCsiDriverPermissions(ebsKey.keyArn)),
       certManager: identity('certManager', 'cert-manager: DNS-01 challenges in the environment hosted zone', certManagerPermissions(config.ingress.dnsZone.hostedZoneId)),
+      externalDns: identity('externalDns', 'external-dns: records of the public hosts in the environment hosted zone', externalDnsPermissions(config.ingress.dnsZone.hostedZoneId)),
     };
     addons.addons['aws-ebs-csi-driver'].node.addDependency(this.identities.ebsCsiDriver);
 
@@ -102,6 +105,7 @@ export class ClusterStack extends Stack {
       externalSecrets: addExternalSecrets(this, cluster, config, names),
       clusterAutoscaler: addClusterAutoscaler(this, cluster, config, names),
       metricsServer: addMetricsServer(this, cluster, config, names),
+      externalDns: addExternalDns(this, cluster, config, names),
       nginx: addNginxIngress(this, cluster, config, names),
     };
     for (const chart of Object.values(charts)) {
@@ -112,6 +116,7 @@ export class ClusterStack extends Stack {
     charts.externalSecrets.node.addDependency(this.identities.externalSecrets);
     charts.clusterAutoscaler.node.addDependency(this.identities.clusterAutoscaler);
     charts.certManager.node.addDependency(this.identities.certManager);
+    charts.externalDns.node.addDependency(this.identities.externalDns);
     // The LBC webhook must answer before any Service or Ingress is created.
     charts.nginx.node.addDependency(lbc);
 

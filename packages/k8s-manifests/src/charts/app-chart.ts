@@ -135,7 +135,7 @@ export class AppChart extends Chart {
       labels: ingressLabels,
     });
     const ing = config.ingress;
-    const hostCommon = { namespace: ns, labels: ingressLabels, ingressClass: names.ingress.nginxClass, tlsSecret: names.ingress.tlsSecret, bodySizeLimit: ing.bodySizeLimit, hstsMaxAgeSeconds: ing.hstsMaxAgeSeconds };
+    const hostCommon = { namespace: ns, labels: ingressLabels, ingressClass: names.ingress.nginxClass, tlsSecret: names.ingress.tlsSecret, bodySizeLimit: ing.bodySizeLimit, hstsMaxAgeSeconds: ing.hstsMaxAgeSeconds, publicHttps: config.edge.certificateArn !== undefined };
     const apiRate = { rate: `${ing.apiRequestsPerSecond}r/s`, burst: ing.apiRequestsPerSecond * 2 };
     new MergeableHostIngress(this, 'WebIngress', {
       ...hostCommon,

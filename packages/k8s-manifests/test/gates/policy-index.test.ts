@@ -13,10 +13,11 @@ const NAMES = [
   'network-policy-coverage',
   'no-secret-data',
   'recommended-labels',
+  'writable-paths',
 ];
 
 describe('POLICY_CHECKS', () => {
-  test('holds the ten named checks in a stable order, each with a unique name and a description', () => {
+  test('holds the eleven named checks in a stable order, each with a unique name and a description', () => {
     expect(POLICY_CHECKS.map((c) => c.name)).toEqual(NAMES);
     expect(new Set(POLICY_CHECKS.map((c) => c.name)).size).toBe(POLICY_CHECKS.length);
     for (const c of POLICY_CHECKS) {

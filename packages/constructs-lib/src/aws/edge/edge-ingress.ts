@@ -3,6 +3,17 @@ import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../../config/schema';
 import type { PlatformNames } from '../../naming/naming';
 
+/** The annotation external-dns reads the hosts of an Ingress from (besides spec.rules[].host). */
+export const EXTERNAL_DNS_HOSTNAME_ANNOTATION = 'external-dns.alpha.kubernetes.io/hostname';
+
+/** The controller Service's plain HTTP port (chart nginx-ingress `controller.service.httpPort.port`, default 80). */
+export const NGINX_HTTP_PORT = 80;
+
+/** The public hosts the edge serves: every host an NGINX Ingress serves, as DNS records to the ALB. */
+export function edgeHosts(config: EnvironmentConfig): string[] {
+  return [config.ingress.appHost, config.ingress.apiHost];
+}
+
 export interface EdgeIngressProps {
   readonly cluster: eks.ICluster;
   readonly config: EnvironmentConfig;
@@ -27,8 +38,12 @@ export class EdgeIngress extends Construct {
       'alb.ingress.kubernetes.io/scheme': 'internet-facing',
       'alb.ingress.kubernetes.io/target-type': 'ip',
       'alb.ingress.kubernetes.io/wafv2-acl-arn': props.webAclArn,
-      // End-to-end TLS: the ALB re-encrypts to NGINX, which terminates with the cert-manager certificate.
-      'alb.ingress.kubernetes.io/backend-protocol': 'HTTPS',
+      // The ALB terminates public TLS (ACM) and sends plain HTTP to NGINX's port 80 inside the VPC. HTTPS to the
+      // targets cannot work: the ALB sends no SNI to targets, and F5 NGINX Ingress Controller without a default
+      // server certificate answers a ClientHello without SNI with `ssl_reject_handshake on` (nginx/kubernetes-ingress
+      // v5.6.1 internal/configs/version1/nginx.tmpl, default server). NGINX keeps the HTTPS redirect and HSTS from
+      // X-Forwarded-Proto, which the ALB sets (see MergeableHostIngress). README, "The edge".
+      'alb.ingress.kubernetes.io/backend-protocol': 'HTTP',
       'alb.ingress.kubernetes.io/healthcheck-path': '/nginx-health',
       'alb.ingress.kubernetes.io/healthcheck-protocol': 'HTTP',
       'alb.ingress.kubernetes.io/healthcheck-port': '80',
@@ -37,6 +52,8 @@ export class EdgeIngress extends Construct {
         `deletion_protection.enabled=${config.tier === 'production'}`,
       ].join(','),
       'alb.ingress.kubernetes.io/listen-ports': JSON.stringify(cert ? [{ HTTP: 80 }, { HTTPS: 443 }] : [{ HTTP: 80 }]),
+      // external-dns (--ingress-class=alb) writes these hosts as alias records to the ALB in status.loadBalancer.
+      [EXTERNAL_DNS_HOSTNAME_ANNOTATION]: edgeHosts(config).join(','),
     };
     if (cert) {
       annotations['alb.ingress.kubernetes.io/certificate-arn'] = cert;
@@ -58,7 +75,7 @@ export class EdgeIngress extends Construct {
           },
           spec: {
             ingressClassName: names.ingress.albClass,
-            defaultBackend: { service: { name: names.ingress.nginxControllerService, port: { number: 443 } } },
+            defaultBackend: { service: { name: names.ingress.nginxControllerService, port: { number: NGINX_HTTP_PORT } } },
           },
         },
       ],

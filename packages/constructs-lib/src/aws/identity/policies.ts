@@ -1,6 +1,7 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { PlatformNames } from '../../naming/naming';
 import type { Acknowledgement } from '../security/acknowledge';
+import { UPSTREAM_POLICIES } from './upstream-policies';
 
 /** What one workload may do, and why each broad permission cdk-nag flags is needed. */
 export interface WorkloadPermissions {
@@ -35,12 +36,12 @@ export function backupPermissions(names: PlatformNames, backupKeyArn: string): W
   };
 }
 
-/** External Secrets Operator: read exactly the platform's secrets. */
+/** External Secrets Operator: the upstream read statement (upstream-policies.ts), on exactly the platform's secrets. */
 export function externalSecretsPermissions(names: PlatformNames): WorkloadPermissions {
   const statements = [
     new iam.PolicyStatement({
       sid: 'ReadPlatformSecrets',
-      actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+      actions: [...UPSTREAM_POLICIES.externalSecrets.statements[0].actions],
       resources: Object.values(names.secrets).map((s) => s.arnPattern),
     }),
   ];
@@ -86,111 +87,17 @@ export function clusterAutoscalerPermissions(names: PlatformNames): WorkloadPerm
 }
 
 /**
- * AWS Load Balancer Controller: the action set the controller's install guide documents, with every mutating call
- * restricted to load balancers, target groups and security groups carrying the controller's cluster tag.
+ * AWS Load Balancer Controller: exactly the policy its project publishes for the pinned version (upstream-policies.ts,
+ * as EKS Blueprints does): every mutating call but listener/rule changes and target registration is conditioned on
+ * the `elbv2.k8s.aws/cluster` tag the controller sets.
  */
 export function loadBalancerControllerPermissions(): WorkloadPermissions {
-  const clusterTagged = { Null: { 'aws:ResourceTag/elbv2.k8s.aws/cluster': 'false' } };
-  const createTagged = { Null: { 'aws:RequestTag/elbv2.k8s.aws/cluster': 'false' } };
-  const retagOwn = { Null: { 'aws:RequestTag/elbv2.k8s.aws/cluster': 'true', 'aws:ResourceTag/elbv2.k8s.aws/cluster': 'false' } };
-  const statements = [
-    new iam.PolicyStatement({
-      sid: 'ServiceLinkedRole',
-      actions: ['iam:CreateServiceLinkedRole'],
-      resources: ['*'],
-      conditions: { StringEquals: { 'iam:AWSServiceName': 'elasticloadbalancing.amazonaws.com' } },
-    }),
-    new iam.PolicyStatement({
-      sid: 'Describe',
-      actions: [
-        'ec2:DescribeAccountAttributes', 'ec2:DescribeAddresses', 'ec2:DescribeAvailabilityZones', 'ec2:DescribeInternetGateways',
-        'ec2:DescribeVpcs', 'ec2:DescribeVpcPeeringConnections', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups',
-        'ec2:DescribeInstances', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeTags', 'ec2:DescribeRouteTables',
-        'ec2:DescribeIpamPools', 'ec2:GetCoipPoolUsage', 'ec2:DescribeCoipPools', 'ec2:GetSecurityGroupsForVpc',
-        'elasticloadbalancing:DescribeLoadBalancers', 'elasticloadbalancing:DescribeLoadBalancerAttributes',
-        'elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeListenerAttributes',
-        'elasticloadbalancing:DescribeListenerCertificates', 'elasticloadbalancing:DescribeSSLPolicies',
-        'elasticloadbalancing:DescribeRules', 'elasticloadbalancing:DescribeTargetGroups',
-        'elasticloadbalancing:DescribeTargetGroupAttributes', 'elasticloadbalancing:DescribeTargetHealth',
-        'elasticloadbalancing:DescribeTags', 'elasticloadbalancing:DescribeTrustStores',
-        'elasticloadbalancing:DescribeCapacityReservation',
-        'acm:ListCertificates', 'acm:DescribeCertificate', 'cognito-idp:DescribeUserPoolClient',
-        'iam:ListServerCertificates', 'iam:GetServerCertificate',
-        'wafv2:GetWebACL', 'wafv2:GetWebACLForResource', 'shield:GetSubscriptionState', 'shield:DescribeProtection',
-      ],
-      resources: ['*'],
-    }),
-    new iam.PolicyStatement({
-      sid: 'AttachWebAcl',
-      actions: ['wafv2:AssociateWebACL', 'wafv2:DisassociateWebACL', 'elasticloadbalancing:SetWebAcl'],
-      resources: ['*'],
-    }),
-    new iam.PolicyStatement({ sid: 'CreateSecurityGroup', actions: ['ec2:CreateSecurityGroup'], resources: ['*'] }),
-    new iam.PolicyStatement({
-      sid: 'TagNewSecurityGroup',
-      actions: ['ec2:CreateTags'],
-      resources: ['arn:aws:ec2:*:*:security-group/*'],
-      conditions: { StringEquals: { 'ec2:CreateAction': 'CreateSecurityGroup' }, ...createTagged },
-    }),
-    new iam.PolicyStatement({ sid: 'RetagOwnSecurityGroups', actions: ['ec2:CreateTags', 'ec2:DeleteTags'], resources: ['arn:aws:ec2:*:*:security-group/*'], conditions: retagOwn }),
-    // Rules on node/cluster security groups the controller does not own (it opens the target port for the ALB).
-    new iam.PolicyStatement({ sid: 'ManageIngressRules', actions: ['ec2:AuthorizeSecurityGroupIngress', 'ec2:RevokeSecurityGroupIngress'], resources: ['*'] }),
-    new iam.PolicyStatement({ sid: 'DeleteOwnSecurityGroups', actions: ['ec2:DeleteSecurityGroup'], resources: ['*'], conditions: clusterTagged }),
-    new iam.PolicyStatement({
-      sid: 'CreateTaggedLoadBalancers',
-      actions: ['elasticloadbalancing:CreateLoadBalancer', 'elasticloadbalancing:CreateTargetGroup'],
-      resources: ['*'],
-      conditions: createTagged,
-    }),
-    new iam.PolicyStatement({
-      sid: 'ManageListenersAndRules',
-      actions: [
-        'elasticloadbalancing:CreateListener', 'elasticloadbalancing:DeleteListener', 'elasticloadbalancing:CreateRule',
-        'elasticloadbalancing:DeleteRule', 'elasticloadbalancing:ModifyListener', 'elasticloadbalancing:ModifyListenerAttributes',
-        'elasticloadbalancing:AddListenerCertificates', 'elasticloadbalancing:RemoveListenerCertificates', 'elasticloadbalancing:ModifyRule',
-      ],
-      resources: ['*'],
-    }),
-    new iam.PolicyStatement({
-      sid: 'RetagOwnLoadBalancers',
-      actions: ['elasticloadbalancing:AddTags', 'elasticloadbalancing:RemoveTags'],
-      resources: [
-        'arn:aws:elasticloadbalancing:*:*:targetgroup/*/*',
-        'arn:aws:elasticloadbalancing:*:*:loadbalancer/net/*/*',
-        'arn:aws:elasticloadbalancing:*:*:loadbalancer/app/*/*',
-      ],
-      conditions: retagOwn,
-    }),
-    new iam.PolicyStatement({
-      sid: 'TagOnCreate',
-      actions: ['elasticloadbalancing:AddTags'],
-      resources: [
-        'arn:aws:elasticloadbalancing:*:*:targetgroup/*/*',
-        'arn:aws:elasticloadbalancing:*:*:loadbalancer/net/*/*',
-        'arn:aws:elasticloadbalancing:*:*:loadbalancer/app/*/*',
-      ],
-      conditions: { StringEquals: { 'elasticloadbalancing:CreateAction': ['CreateTargetGroup', 'CreateLoadBalancer'] }, ...createTagged },
-    }),
-    new iam.PolicyStatement({
-      sid: 'ManageOwnLoadBalancers',
-      actions: [
-        'elasticloadbalancing:ModifyLoadBalancerAttributes', 'elasticloadbalancing:SetIpAddressType', 'elasticloadbalancing:SetSecurityGroups',
-        'elasticloadbalancing:SetSubnets', 'elasticloadbalancing:DeleteLoadBalancer', 'elasticloadbalancing:ModifyTargetGroup',
-        'elasticloadbalancing:ModifyTargetGroupAttributes', 'elasticloadbalancing:DeleteTargetGroup',
-        'elasticloadbalancing:ModifyCapacityReservation', 'elasticloadbalancing:ModifyIpPools',
-      ],
-      resources: ['*'],
-      conditions: clusterTagged,
-    }),
-    new iam.PolicyStatement({
-      sid: 'RegisterTargets',
-      actions: ['elasticloadbalancing:RegisterTargets', 'elasticloadbalancing:DeregisterTargets'],
-      resources: ['arn:aws:elasticloadbalancing:*:*:targetgroup/*/*'],
-    }),
-  ];
+  const statements = UPSTREAM_POLICIES.awsLoadBalancerController.statements.map(
+    (st, i) => new iam.PolicyStatement({ sid: `Upstream${i}`, actions: [...st.actions], resources: [...st.resources], ...('conditions' in st ? { conditions: st.conditions as Record<string, unknown> } : {}) }),
+  );
   const reason =
-    'The controller creates load balancers, target groups and security groups whose names and ids are not known in advance; every mutating call is conditioned on the elbv2.k8s.aws/cluster tag the controller sets, as in its documented install policy.';
-  const wildcards = ['*', 'arn:aws:ec2:*:*:security-group/*', 'arn:aws:elasticloadbalancing:*:*:loadbalancer/app/*/*', 'arn:aws:elasticloadbalancing:*:*:loadbalancer/net/*/*', 'arn:aws:elasticloadbalancing:*:*:targetgroup/*/*'];
+    'The controller creates load balancers, listeners, rules, target groups and security groups whose names and ids are not known in advance; this is the policy its project publishes, with the mutating calls conditioned on the elbv2.k8s.aws/cluster tag.';
+  const wildcards = [...new Set(UPSTREAM_POLICIES.awsLoadBalancerController.statements.flatMap((st) => st.resources.filter((r) => r.includes('*'))))];
   return { statements, acknowledgements: wildcards.map((r) => ({ id: `AwsSolutions-IAM5[Resource::${r}]`, reason })) };
 }
 
@@ -209,7 +116,10 @@ export function certManagerPermissions(hostedZoneId: string): WorkloadPermission
   };
 }
 
-/** EBS CSI driver: the AWS-managed driver policy, plus use of the EBS key for encrypted volumes. */
+/**
+ * EBS CSI driver: the AWS-managed policy its project points to (AmazonEBSCSIDriverPolicyV2, scoped to volumes and
+ * snapshots tagged ebs.csi.aws.com/cluster=true, which the driver sets on what it provisions), plus the EBS key.
+ */
 export function ebsCsiDriverPermissions(ebsKeyArn: string): WorkloadPermissions {
   const statements = [
     new iam.PolicyStatement({
@@ -226,12 +136,30 @@ export function ebsCsiDriverPermissions(ebsKeyArn: string): WorkloadPermissions 
   ];
   return {
     statements,
-    managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonEBSCSIDriverPolicy')],
+    managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName(UPSTREAM_POLICIES.ebsCsiDriver.managedPolicy)],
     acknowledgements: [
       {
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy]',
+        id: `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${UPSTREAM_POLICIES.ebsCsiDriver.managedPolicy}]`,
         reason: 'AWS maintains this policy in step with the EBS CSI driver add-on; its EC2 volume/snapshot actions are tag-conditioned by AWS.',
       },
     ],
+  };
+}
+
+/**
+ * external-dns: records in the environment's hosted zone only (upstream grants every zone, `hostedzone/*`), and the
+ * zone listing it needs to find that zone. Action set: docs/tutorials/aws.md at v0.21.0 (see upstream-policies.ts).
+ */
+export function externalDnsPermissions(hostedZoneId: string): WorkloadPermissions {
+  return {
+    statements: [
+      new iam.PolicyStatement({
+        sid: 'Records',
+        actions: ['route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets', 'route53:ListTagsForResources'],
+        resources: [`arn:aws:route53:::hostedzone/${hostedZoneId}`],
+      }),
+      new iam.PolicyStatement({ sid: 'FindZone', actions: ['route53:ListHostedZones'], resources: ['*'] }),
+    ],
+    acknowledgements: [{ id: 'AwsSolutions-IAM5[Resource::*]', reason: 'ListHostedZones has no resource-level permissions; it only lists zone names and ids.' }],
   };
 }

@@ -9,6 +9,7 @@ export interface WorkloadIdentityProps {
   /** Names from the naming module: role name, namespace, service account. */
   readonly identity: WorkloadIdentityName;
   readonly clusterName: string;
+  /** The cluster's ARN as a literal (naming module), so the trust condition reads as what EKS sends. */
   readonly clusterArn: string;
   readonly account: string;
   /** What the workload may do (see ./policies), with the reasons for any broad grant. */
@@ -17,8 +18,19 @@ export interface WorkloadIdentityProps {
 }
 
 /**
- * An IAM role with an explicit name, assumable only by EKS Pod Identity for this account and cluster, and the
- * Pod Identity association that binds it to exactly one namespace/service account.
+ * The session tags EKS Pod Identity sets when it assumes a role for a pod (EKS User Guide, "Create IAM role with
+ * trust policy required by EKS Pod Identity" and "Enable or disable session tags", pod-id-role.html /
+ * pod-id-abac.html): the trust policy is scoped by them, since `aws:SourceArn` is not among the documented keys.
+ */
+export const POD_IDENTITY_SESSION_TAGS = {
+  clusterArn: 'aws:RequestTag/eks-cluster-arn',
+  namespace: 'aws:RequestTag/kubernetes-namespace',
+  serviceAccount: 'aws:RequestTag/kubernetes-service-account',
+} as const;
+
+/**
+ * An IAM role with an explicit name, assumable only by EKS Pod Identity for this account, this cluster and exactly
+ * the namespace/service account of its association, and that association.
  */
 export class WorkloadIdentity extends Construct {
   readonly role: iam.Role;
@@ -32,8 +44,12 @@ export class WorkloadIdentity extends Construct {
       description: props.description,
       assumedBy: new iam.ServicePrincipal('pods.eks.amazonaws.com', {
         conditions: {
-          StringEquals: { 'aws:SourceAccount': props.account },
-          ArnEquals: { 'aws:SourceArn': props.clusterArn },
+          StringEquals: {
+            'aws:SourceAccount': props.account,
+            [POD_IDENTITY_SESSION_TAGS.clusterArn]: props.clusterArn,
+            [POD_IDENTITY_SESSION_TAGS.namespace]: identity.namespace,
+            [POD_IDENTITY_SESSION_TAGS.serviceAccount]: identity.serviceAccount,
+          },
         },
       }).withSessionTags(),
       managedPolicies: props.permissions.managedPolicies,

@@ -1,3 +1,4 @@
+import * as path from 'path';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
@@ -5,7 +6,7 @@ import { IMAGES, imageRef } from '../../versions/images';
 import { tcpPorts } from '../network-peers';
 import { PlatformExternalSecret } from '../external-secrets';
 import { containerResources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-security';
-import { ALERTMANAGER_SECRET_DIR, ALERTMANAGER_SECRET_FILES, alertmanagerConfig } from './alertmanager-config';
+import { ALERTMANAGER_CONFIG_PATHS, ALERTMANAGER_SECRET_DIR, ALERTMANAGER_SECRET_FILES, alertmanagerConfig, alertmanagerConfigRenderScript } from './alertmanager-config';
 import { MONITORING_CONTAINER_RESOURCES } from './resources';
 import { component, intOrStr, MonitoringProps, podsOf, quantity } from './common';
 import { ALERTMANAGER_HEADLESS } from './prometheus-config';
@@ -36,6 +37,7 @@ export class Alertmanager extends Construct {
       keys: [
         { key: ALERTMANAGER_SECRET_FILES.slackWebhookUrl, from: 'slack', property: 'webhook_url' },
         { key: ALERTMANAGER_SECRET_FILES.smtpPassword, from: 'smtp', property: 'password' },
+        { key: ALERTMANAGER_SECRET_FILES.smtpUsername, from: 'smtp', property: 'username' },
       ],
     });
     new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: c.meta(), automountServiceAccountToken: false });
@@ -57,13 +59,29 @@ export class Alertmanager extends Construct {
             priorityClassName: props.priorityClassName,
             securityContext: restrictedPodSecurityContext(uid),
             topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: c.selector } }],
+            // The SMTP user name comes from the secret (see SMTP_USERNAME_PLACEHOLDER): rendered into an emptyDir.
+            initContainers: [
+              {
+                name: 'render-config',
+                image: imageRef(IMAGES.alertmanager),
+                imagePullPolicy: 'IfNotPresent',
+                command: ['/bin/sh', '-c', alertmanagerConfigRenderScript()],
+                resources: containerResources(MONITORING_CONTAINER_RESOURCES.alertmanager),
+                securityContext: restrictedContainerSecurityContext(uid),
+                volumeMounts: [
+                  { name: 'config-template', mountPath: path.posix.dirname(ALERTMANAGER_CONFIG_PATHS.template), readOnly: true },
+                  { name: 'config', mountPath: path.posix.dirname(ALERTMANAGER_CONFIG_PATHS.rendered) },
+                  { name: 'notifiers', mountPath: ALERTMANAGER_SECRET_DIR, readOnly: true },
+                ],
+              },
+            ],
             containers: [
               {
                 name: 'alertmanager',
                 image: imageRef(IMAGES.alertmanager),
                 imagePullPolicy: 'IfNotPresent',
                 args: [
-                  '--config.file=/etc/alertmanager/alertmanager.yml',
+                  `--config.file=${ALERTMANAGER_CONFIG_PATHS.rendered}`,
                   '--storage.path=/alertmanager',
                   `--web.listen-address=:${svc.port}`,
                   `--cluster.listen-address=0.0.0.0:${svc.busPort}`,
@@ -82,7 +100,7 @@ export class Alertmanager extends Construct {
                 livenessProbe: probe('/-/healthy'),
                 volumeMounts: [
                   { name: 'data', mountPath: '/alertmanager' },
-                  { name: 'config', mountPath: '/etc/alertmanager/alertmanager.yml', subPath: 'alertmanager.yml', readOnly: true },
+                  { name: 'config', mountPath: path.posix.dirname(ALERTMANAGER_CONFIG_PATHS.rendered), readOnly: true },
                   { name: 'notifiers', mountPath: ALERTMANAGER_SECRET_DIR, readOnly: true },
                 ],
               },
@@ -90,7 +108,8 @@ export class Alertmanager extends Construct {
             volumes: [
               // Silences and the notification log are gossiped between replicas; a restarted pod re-learns them.
               { name: 'data', emptyDir: { sizeLimit: quantity('256Mi') } },
-              { name: 'config', configMap: { name: 'alertmanager-config' } },
+              { name: 'config-template', configMap: { name: 'alertmanager-config' } },
+              { name: 'config', emptyDir: { medium: 'Memory', sizeLimit: quantity('1Mi') } },
               { name: 'notifiers', secret: { secretName: 'alertmanager-notifiers', defaultMode: 0o440 } },
             ],
           },

@@ -87,6 +87,12 @@ export class FluentBit extends Construct {
     const ns = names.namespaces.monitoringAgents;
     const c = component(props, svc.name, 'monitoring-agent', IMAGES.fluentBit.tag, ns);
     const log = config.monitoring.logging;
+    // Writable paths must lie in the one writable mount, /var/fluent-bit (hostPath DirectoryOrCreate creates only that leaf).
+    // - DB is a file: fluent-bit v4.0.3 plugins/in_tail/tail_config.c:338-345 opens it through src/flb_sqldb.c:77
+    //   (sqlite3_open), which creates no parent directory; a failed open fails the input's init and the process exits.
+    //   So the DB sits directly in the mounted directory, not in a subdirectory.
+    // - storage.path is a directory chunkio creates recursively: lib/chunkio/src/chunkio.c:53-61 (check_root_path ->
+    //   cio_os_mkpath) and lib/chunkio/src/cio_os.c:53-133 (mkdir -p via dirname recursion on Linux), so /var/fluent-bit/buffer is fine.
     const conf = `[SERVICE]
     Flush                     5
     Log_Level                 info
@@ -104,7 +110,7 @@ export class FluentBit extends Construct {
     Tag               kube.*
     Path              /var/log/containers/*.log
     multiline.parser  cri
-    DB                /var/fluent-bit/state/tail.db
+    DB                /var/fluent-bit/tail.db
     Mem_Buf_Limit     50MB
     Skip_Long_Lines   On
     Refresh_Interval  10

@@ -10,8 +10,9 @@ import { pssRestricted } from './pss-restricted';
 import { recommendedLabels } from './recommended-labels';
 import { resources } from './resources';
 import { serviceAccount } from './service-account';
+import { writablePaths } from './writable-paths';
 
-export { hpaPdbCompat, networkPolicyCoverage, noSecretData, pdbCoverage, pinnedImages, probes, pssRestricted, recommendedLabels, resources, serviceAccount };
+export { hpaPdbCompat, networkPolicyCoverage, noSecretData, pdbCoverage, pinnedImages, probes, pssRestricted, recommendedLabels, resources, serviceAccount, writablePaths };
 
 /** All policy checks, in a stable order. */
 export const POLICY_CHECKS: PolicyCheck[] = [
@@ -25,4 +26,5 @@ export const POLICY_CHECKS: PolicyCheck[] = [
   networkPolicyCoverage,
   noSecretData,
   recommendedLabels,
+  writablePaths,
 ];

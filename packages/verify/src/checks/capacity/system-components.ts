@@ -91,6 +91,10 @@ export const CHART_DEFAULTS = {
     replicas: 1,
     resources: C('100m', '200Mi'),
   },
+  'external-dns': {
+    source: 'chart values.yaml: deployment with one replica (no replica value), resources {} (kubernetes-sigs/external-dns external-dns-helm-chart-1.21.1 charts/external-dns/values.yaml)',
+    replicas: 1,
+  },
   'nginx-ingress': {
     source:
       'NGINX Inc. chart values.yaml: controller.kind deployment, controller.replicaCount 1, controller.resources.requests 100m / 128Mi (https://github.com/nginx/kubernetes-ingress/blob/main/charts/nginx-ingress/values.yaml)',
@@ -207,6 +211,11 @@ function fromChart(c: HelmChart): SystemComponent[] | undefined {
     case 'metrics-server': {
       const d = CHART_DEFAULTS[c.chart];
       return [dep('metrics-server', v.replicas, 'replicas', d.replicas, resourcesOr(v.resources, d.resources), d.source)];
+    }
+    case 'external-dns': {
+      const d = CHART_DEFAULTS[c.chart];
+      // The chart has no replica value: external-dns runs one instance (it is not leader-elected).
+      return [dep('external-dns', undefined, 'replicas', d.replicas, resourcesOr(v.resources), d.source)];
     }
     case 'nginx-ingress': {
       const d = CHART_DEFAULTS[c.chart];

@@ -11,6 +11,10 @@
  *   one identity (one association, or the IRSA annotation).
  * - Every installed chart that calls AWS (table {@link CHART_AWS_NEEDS}) has exactly one identity for its service
  *   account.
+ * - The trust policy of a Pod Identity role is scoped by the session tags EKS sets (EKS User Guide, pod-id-role.html
+ *   and pod-id-abac.html): `StringEquals` on `aws:SourceAccount` (the templates' account),
+ *   `aws:RequestTag/eks-cluster-arn` (the association's cluster), `aws:RequestTag/kubernetes-namespace` and
+ *   `aws:RequestTag/kubernetes-service-account` (the association's); the association keeps session tags on.
  * - An IRSA annotation `eks.amazonaws.com/role-arn` names a role of the templates whose trust policy admits the
  *   service account through `sts:AssumeRoleWithWebIdentity`.
  * - With any Pod Identity association, the templates install the `eks-pod-identity-agent` add-on (without it no pod
@@ -19,7 +23,7 @@
  */
 import type { Finding, RenderedEnvironment } from '../../types';
 import { objectId } from '../../types';
-import { eksAddons, eksClusters, helmCharts, podIdentities, resourceId, roleByArn, trustsPodIdentity, trustsServiceAccount, type HelmChart } from '../../cfn';
+import { eksAddons, eksClusters, helmCharts, podIdentities, podIdentityTrustConditions, resourceId, resolvedProperties, roleByArn, templatesAccount, templatesRegion, trustsPodIdentity, trustsServiceAccount, type HelmChart, type PodIdentity } from '../../cfn';
 import { kubeIndex, ofKind, selectorMatches, serviceAccountOf, type PodTemplate } from '../references/kube';
 import { type MakeFinding } from '../../rule-set';
 import { chartServiceAccount, externalServiceAccounts } from '../references/system';
@@ -82,6 +86,37 @@ export function egressAllowed(env: RenderedEnvironment, t: PodTemplate, port: nu
   );
 }
 
+/** Session tags a Pod Identity role's trust must pin, with the value the association implies. */
+function expectedTrustTags(env: RenderedEnvironment, a: PodIdentity): Record<string, string | undefined> {
+  const region = templatesRegion(env);
+  const account = templatesAccount(env);
+  return {
+    'aws:SourceAccount': account,
+    'aws:RequestTag/eks-cluster-arn': region && account && a.clusterName ? `arn:aws:eks:${region}:${account}:cluster/${a.clusterName}` : undefined,
+    'aws:RequestTag/kubernetes-namespace': a.namespace,
+    'aws:RequestTag/kubernetes-service-account': a.serviceAccount,
+  };
+}
+
+/** Findings for a Pod Identity role whose trust does not pin exactly its association. */
+function trustScopeFindings(env: RenderedEnvironment, f: MakeFinding, rule: string, a: PodIdentity, role: NonNullable<PodIdentity['role']>): Finding[] {
+  const out: Finding[] = [];
+  const who = `${a.namespace}/${a.serviceAccount}`;
+  const props = a.field === 'Properties' ? resolvedProperties(env, a.resource) : undefined;
+  if (props?.DisableSessionTags === true) out.push(f(rule, resourceId(a.resource), `${a.field}.DisableSessionTags`, `association for ${who} disables session tags, so the trust conditions on aws:RequestTag/* of role ${resourceId(role)} can never match`));
+  const expected = expectedTrustTags(env, a);
+  for (const st of podIdentityTrustConditions(env, role)) {
+    for (const [key, want] of Object.entries(expected)) {
+      if (want === undefined) continue;
+      const got = st.stringEquals[key];
+      if (!got) out.push(f(rule, resourceId(role), `${st.field}.Condition.StringEquals`, `trust of ${resourceId(role)} (Pod Identity for ${who}) does not pin ${key}: any ${key.endsWith('SourceAccount') ? 'account\'s' : 'matching'} Pod Identity association could assume it; expected ${key} = ${want}`));
+      else if (got.length !== 1 || got[0] !== want) out.push(f(rule, resourceId(role), `${st.field}.Condition.StringEquals["${key}"]`, `trust of ${resourceId(role)} pins ${key} = ${got.join(', ')}, but its association is for ${key.includes('namespace') || key.includes('service-account') ? who : want}: expected exactly ${want}`));
+    }
+    if (st.other.includes('ArnEquals') || st.other.includes('ArnLike')) out.push(f(rule, resourceId(role), `${st.field}.Condition`, `trust of ${resourceId(role)} conditions on ${st.other.join(', ')} (e.g. aws:SourceArn), which EKS Pod Identity does not document for its AssumeRole call; scope by the session tags instead`));
+  }
+  return out;
+}
+
 export function workloadIdentity(env: RenderedEnvironment, f: MakeFinding): Finding[] {
   const rule = 'workload-identity';
   const out: Finding[] = [];
@@ -98,6 +133,7 @@ export function workloadIdentity(env: RenderedEnvironment, f: MakeFinding): Find
     }
     if (!a.role) out.push(f(rule, id, `${a.field}.RoleArn`, `association for ${who} names role ${a.roleArn}, which is no AWS::IAM::Role of the templates`));
     else if (!trustsPodIdentity(env, a.role)) out.push(f(rule, id, `${a.field}.RoleArn`, `association for ${who} uses role ${resourceId(a.role)}, whose trust policy does not let pods.eks.amazonaws.com sts:AssumeRole and sts:TagSession: the pods would get no credentials`));
+    else out.push(...trustScopeFindings(env, f, rule, a, a.role));
     const rendered = ix.get('ServiceAccount', a.namespace, a.serviceAccount);
     const provided = external.filter((e) => e.namespace === a.namespace && e.name === a.serviceAccount);
     if (!rendered && !provided.length) {

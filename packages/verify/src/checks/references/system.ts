@@ -33,7 +33,7 @@ function chartName(c: HelmChart, fallback: string): string {
  * - `nginx-ingress` (NGINX Inc., helm.nginx.com): `app.kubernetes.io/name` = nameOverride or `nginx-ingress`,
  *   `app.kubernetes.io/instance` = release; `controller.selectorLabels` replaces both.
  * - `ingress-nginx` (kubernetes.github.io/ingress-nginx): name `ingress-nginx`, instance = release, component `controller`.
- * - `aws-load-balancer-controller`, `external-secrets`, `metrics-server`: name = chart name, instance = release.
+ * - `aws-load-balancer-controller`, `external-secrets`, `metrics-server`, `external-dns`: name = chart name, instance = release.
  * - `cert-manager`: controller name `cert-manager`, component `controller` (plus `cainjector` and `webhook`).
  * - `cluster-autoscaler`: name `<cloudProvider>-cluster-autoscaler`, instance = release.
  */
@@ -47,6 +47,7 @@ const CHART_PODS: Record<string, (c: HelmChart) => Labels[]> = {
     { 'app.kubernetes.io/name': `${chartName(c, 'external-secrets')}-cert-controller`, 'app.kubernetes.io/instance': c.release },
   ],
   'metrics-server': (c) => [{ 'app.kubernetes.io/name': chartName(c, 'metrics-server'), 'app.kubernetes.io/instance': c.release }],
+  'external-dns': (c) => [{ 'app.kubernetes.io/name': chartName(c, 'external-dns'), 'app.kubernetes.io/instance': c.release }],
   'cert-manager': (c) => [
     { 'app.kubernetes.io/name': 'cert-manager', 'app.kubernetes.io/instance': c.release, 'app.kubernetes.io/component': 'controller' },
     { 'app.kubernetes.io/name': 'cainjector', 'app.kubernetes.io/instance': c.release, 'app.kubernetes.io/component': 'cainjector' },

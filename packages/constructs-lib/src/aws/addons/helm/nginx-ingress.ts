@@ -20,6 +20,11 @@ export function addNginxIngress(scope: Construct, cluster: eks.ICluster, config:
         replicaCount: config.tier === 'dev' ? 1 : 3,
         ingressClass: { name: names.ingress.nginxClass, create: true, setAsDefaultIngress: false },
         service: { type: 'ClusterIP' },
+        // `-external-service`: limit-req-scale counts the controller replicas from this Service's endpoints
+        // (charts/nginx-ingress/templates/_helpers.tpl passes the flag only with reportIngressStatus and either this
+        // value or a LoadBalancer Service; without it the count is 0 and nothing is scaled).
+        reportIngressStatus: { enable: true, externalService: names.ingress.nginxControllerService },
+        // /nginx-health on the default server, port 80: the ALB's target health check.
         healthStatus: true,
         enableSnippets: false,
         enableCustomResources: false,
