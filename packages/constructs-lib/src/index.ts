@@ -19,3 +19,4 @@ export * from './config/monitoring-schema';
 export * from './config/delivery-schema';
 export * from './argocd';
 export * from './aws/identity/upstream-policies';
+export * from './util/integer-regex';

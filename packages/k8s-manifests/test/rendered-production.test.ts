@@ -165,7 +165,7 @@ describe('ingress (production)', () => {
     expect(auth.metadata.annotations!['nginx.org/mergeable-ingress-type']).toBe('minion');
   });
 
-  test('TLS from the cert-manager certificate, HTTPS redirect, HSTS and a body limit on both hosts', () => {
+  test('TLS from the cert-manager certificate; HTTPS redirect and HSTS from X-Forwarded-Proto (the ALB sends HTTP); a body limit on both hosts', () => {
     const cert = get('Certificate', names.ingress.tlsSecret, APP_NS);
     expect(cert.spec.dnsNames).toEqual([config.ingress.appHost, config.ingress.apiHost]);
     expect(cert.spec.issuerRef).toEqual({ kind: 'ClusterIssuer', name: 'letsencrypt-production', group: 'cert-manager.io' });
@@ -175,8 +175,10 @@ describe('ingress (production)', () => {
       expect(master.spec.tls).toEqual([{ hosts: [host], secretName: names.ingress.tlsSecret }]);
       expect(master.metadata.annotations).toMatchObject({
         'nginx.org/mergeable-ingress-type': 'master',
-        'ingress.kubernetes.io/ssl-redirect': 'true',
+        'ingress.kubernetes.io/ssl-redirect': 'false',
+        'nginx.org/redirect-to-https': 'true',
         'nginx.org/hsts': 'true',
+        'nginx.org/hsts-behind-proxy': 'true',
         'nginx.org/hsts-max-age': '31536000',
         'nginx.org/client-max-body-size': '10m',
       });

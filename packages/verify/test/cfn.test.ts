@@ -173,6 +173,7 @@ describe('the committed production templates', () => {
       'kube-system/aws-load-balancer-controller → IdentityloadBalancerControllerRole2CECDB63',
       'kube-system/ebs-csi-controller-sa → IdentityebsCsiDriverRoleC5D6162F',
       'cert-manager/cert-manager → IdentitycertManagerRole1DAAF488',
+      'external-dns/external-dns → IdentityexternalDnsRole3EB4F7F1',
     ]);
     expect(podIdentities(env)[0]).toMatchObject({ roleArn: 'arn:aws:iam::333333333333:role/optibid-production-backup', clusterName: 'optibid-production' });
     for (const p of podIdentities(env)) expect(trustsPodIdentity(env, p.role!)).toBe(true);

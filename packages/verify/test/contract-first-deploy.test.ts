@@ -5,6 +5,8 @@
 import { UPSTREAM_POLICIES, type UpstreamPolicy } from '@optibid/constructs-lib';
 import { contractCheck } from '../src/checks/contract';
 import { resourcesOverlap, uncovered } from '../src/checks/contract/controller-iam';
+import { smallestMatch } from '../src/checks/contract/waf-limits';
+import { integerGreaterThanRegex } from '@optibid/constructs-lib';
 import type { CfnTemplate, Finding, RenderedEnvironment } from '../src/types';
 import { broken, find, rendered } from './support';
 
@@ -36,16 +38,16 @@ function withEdgeIngress(t: Record<string, CfnTemplate>, change: (ingress: any) 
   } else {
     // Fn::Join of literal pieces and the WAF ARN token: edit the literal pieces' text.
     const parts: unknown[] = manifest['Fn::Join'][1];
-    const text = parts.map((p, i) => (typeof p === 'string' ? p : `\u0000${i}\u0000`)).join('');
+    const text = parts.map((p, i) => (typeof p === 'string' ? p : `@@TOKEN${i}@@`)).join('');
     const objs = JSON.parse(text);
     change(objs[0]);
-    const out = JSON.stringify(objs).split(/\u0000(\d+)\u0000/);
+    const out = JSON.stringify(objs).split(/@@TOKEN(\d+)@@/);
     m.Properties!.Manifest = { 'Fn::Join': ['', out.map((s, i) => (i % 2 ? parts[Number(s)] : s))] };
   }
 }
 
 describe.each(['dev', 'staging', 'production'])('%s: the first-deploy rules are clean on the committed render', (env) => {
-  it.each(['controller-iam', 'edge-path', 'dns-records'])('%s', (rule) => {
+  it.each(['controller-iam', 'edge-path', 'dns-records', 'waf-limits'])('%s', (rule) => {
     expect(run(rendered(env), rule)).toEqual([]);
   });
 });
@@ -58,10 +60,13 @@ describe('contract/controller-iam', () => {
   });
 
   it('the pre-fix load balancer policy (AddTags only on load balancers and target groups) misses listener tagging', () => {
-    const ours = [{ effect: 'Allow' as const, actions: ['elasticloadbalancing:AddTags'], resources: ['arn:aws:elasticloadbalancing:*:*:loadbalancer/app/*/*', 'arn:aws:elasticloadbalancing:*:*:targetgroup/*/*'], hasCondition: true, object: 'x', field: 'y' }];
-    const missing = uncovered((UPSTREAM_POLICIES.awsLoadBalancerController.statements as UpstreamPolicy['statements']).filter((s) => s.actions.includes('elasticloadbalancing:AddTags')), ours);
-    expect(missing).toContainEqual({ action: 'elasticloadbalancing:AddTags', resource: 'arn:aws:elasticloadbalancing:*:*:listener/app/*/*/*' });
-    expect(missing).not.toContainEqual(expect.objectContaining({ resource: 'arn:aws:elasticloadbalancing:*:*:targetgroup/*/*' }));
+    const preFix = ['arn:aws:elasticloadbalancing:*:*:targetgroup/*/*', 'arn:aws:elasticloadbalancing:*:*:loadbalancer/net/*/*', 'arn:aws:elasticloadbalancing:*:*:loadbalancer/app/*/*'];
+    const ours = [{ effect: 'Allow' as const, actions: ['elasticloadbalancing:AddTags', 'elasticloadbalancing:RemoveTags'], resources: preFix, hasCondition: true, object: 'x', field: 'y' }];
+    const tagging = (UPSTREAM_POLICIES.awsLoadBalancerController.statements as UpstreamPolicy['statements']).filter((s) => s.actions.includes('elasticloadbalancing:AddTags'));
+    expect(uncovered(tagging, ours).map((m) => m.resource)).toEqual([
+      ...['listener/net', 'listener/app', 'listener-rule/net', 'listener-rule/app'].map((k) => `arn:aws:elasticloadbalancing:*:*:${k}/*/*/*`),
+      ...['listener/net', 'listener/app', 'listener-rule/net', 'listener-rule/app'].map((k) => `arn:aws:elasticloadbalancing:*:*:${k}/*/*/*`),
+    ]);
   });
 
   it('reports a published action the rendered role lacks', () => {
@@ -205,5 +210,49 @@ describe('contract/dns-records', () => {
     expect(msgs).toContainEqual(expect.stringContaining('host api.optibid.energy is outside the domainFilters'));
     expect(msgs).toContainEqual(expect.stringContaining('sets no txtOwnerId'));
     expect(msgs).toContainEqual(expect.stringContaining('filters zone Z0OTHERZONE, but the role of external-dns/external-dns may not route53:ChangeResourceRecordSets'));
+  });
+});
+
+describe('contract/waf-limits', () => {
+  const EDGE = 'optibid-production-edge';
+  const aclRules = (t: Record<string, CfnTemplate>): any[] => Object.values(t[EDGE].Resources).find((r) => r.Type === 'AWS::WAFv2::WebACL')!.Properties.Rules;
+
+  it('decodes the limit a content-length regex encodes', () => {
+    expect(smallestMatch(integerGreaterThanRegex(10_485_760))).toBe(10_485_761);
+    expect(smallestMatch(integerGreaterThanRegex(0))).toBe(1);
+    expect(smallestMatch('^x$')).toBeUndefined();
+  });
+
+  it('the pre-fix web ACL (common rule set as is, no content-length or login rule) is reported three times', () => {
+    const env = broken(({ templates }) => {
+      const rules = aclRules(templates);
+      delete rules.find((r) => r.Name === 'AWSManagedRulesCommonRuleSet').Statement.ManagedRuleGroupStatement.RuleActionOverrides;
+      for (const name of ['ContentLengthOverNginxLimit', 'LoginRateLimitPerIp']) rules.splice(rules.findIndex((r) => r.Name === name), 1);
+    });
+    const msgs = run(env, 'waf-limits').map((f) => f.message);
+    expect(msgs).toEqual([
+      expect.stringContaining('SizeRestrictions_BODY blocks bodies over 8192 bytes, while Ingress/optibid/api accepts 10485760'),
+      expect.stringContaining('no rule blocking a content-length above NGINX\'s limit (10485760 bytes'),
+      expect.stringContaining('no rate-based rule scoped to the auth paths /api/v1/auth/login, /api/v1/auth/refresh, /api/v1/auth/token'),
+    ]);
+  });
+
+  it('a content-length rule at another limit than NGINX\'s is reported with both numbers', () => {
+    const env = broken(({ templates }) => {
+      aclRules(templates).find((r) => r.Name === 'ContentLengthOverNginxLimit').Statement.RegexMatchStatement.RegexString = integerGreaterThanRegex(1_048_576);
+    });
+    expect(run(env, 'waf-limits').map((f) => f.message)).toEqual([expect.stringContaining('blocks content-length above 1048576, but NGINX allows 10485760')]);
+  });
+
+  it('a login rule scoped to other paths, or outside AWS bounds, is reported', () => {
+    const other = broken(({ templates }) => {
+      const r = aclRules(templates).find((x) => x.Name === 'LoginRateLimitPerIp');
+      r.Statement.RateBasedStatement.ScopeDownStatement.OrStatement.Statements.pop();
+    });
+    expect(run(other, 'waf-limits').map((f) => f.message)).toEqual([expect.stringContaining('no rate-based rule scoped to the auth paths')]);
+    const low = broken(({ templates }) => {
+      aclRules(templates).find((x) => x.Name === 'LoginRateLimitPerIp').Statement.RateBasedStatement.Limit = 5;
+    });
+    expect(run(low, 'waf-limits').map((f) => f.message)).toEqual([expect.stringContaining('limit 5 per 600 s is outside AWS WAF\'s bounds')]);
   });
 });

@@ -9,6 +9,7 @@
  * - `external-secrets`   ExternalSecret keys ↔ Secrets Manager secrets, store region, the reader's IAM policy.
  * - `backup-target`      pgBackRest / aws CLI backup bucket, prefix, region, KMS key ↔ bucket, alias, backup role.
  * - `waf`                the edge Ingress's web ACL ↔ the WAFv2 web ACL of the edge stack.
+ * - `waf-limits`         the WAF and NGINX body limits agree; the auth paths have a WAF rate rule.
  * - `storage-class`      the default StorageClass ↔ EBS CSI add-on, encryption alias, EBS CSI role.
  * - `cluster-identity`   cluster name / region / account used in YAML and chart values ↔ the EKS cluster and stacks.
  * - `ingress-class`      the Ingresses' classes ↔ the ingress controller charts the cluster template installs.
@@ -25,6 +26,7 @@ import { externalSecrets } from './contract/external-secrets';
 import { ingressClass } from './contract/ingress-class';
 import { storageClass } from './contract/storage-class';
 import { waf } from './contract/waf';
+import { wafLimits } from './contract/waf-limits';
 import { workloadIdentity } from './contract/workload-identity';
 import { ruleSetCheck, type Rule } from '../rule-set';
 
@@ -35,6 +37,7 @@ export const CONTRACT_RULES: Readonly<Record<string, Rule>> = {
   'external-secrets': externalSecrets,
   'backup-target': backupTarget,
   waf,
+  'waf-limits': wafLimits,
   'storage-class': storageClass,
   'cluster-identity': clusterIdentity,
   'ingress-class': ingressClass,

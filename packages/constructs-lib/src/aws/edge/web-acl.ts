@@ -4,6 +4,7 @@ import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../../config/schema';
 import type { PlatformNames } from '../../naming/naming';
+import { integerGreaterThanRegex, nginxSizeBytes, WAF_REGEX_MAX_LENGTH } from '../../util/integer-regex';
 
 export interface PlatformWebAclProps {
   readonly config: EnvironmentConfig;
@@ -13,9 +14,25 @@ export interface PlatformWebAclProps {
 /** AWS managed rule groups the web ACL runs, in priority order. */
 export const MANAGED_RULE_GROUPS = ['AWSManagedRulesCommonRuleSet', 'AWSManagedRulesKnownBadInputsRuleSet', 'AWSManagedRulesAmazonIpReputationList'] as const;
 
+/** AWS WAF's bounds for rate-based rules (developer guide, waf-rule-statement-type-rate-based-high-level-settings.html). */
+export const WAF_RATE_LIMIT = { minLimit: 10, windowsSec: [60, 120, 300, 600] } as const;
+
+/** The login rate rule's limit per 600 s window: the seed's attempts per window, scaled, at least AWS WAF's minimum. */
+export function loginRateLimitPerWindow(attempts: number, windowMinutes: number, windowSec = 600): number {
+  return Math.max(WAF_RATE_LIMIT.minLimit, Math.ceil((attempts * windowSec) / (windowMinutes * 60)));
+}
+
 /**
  * The regional WAFv2 web ACL the public ALB carries: AWS managed common, known-bad-inputs and IP-reputation rule
- * groups, then a per-IP rate limit. Requests are sampled and logged to CloudWatch for incident review.
+ * groups, the body-size rule at NGINX's limit, a login rate limit on the auth paths, then a per-IP rate limit.
+ * Requests are sampled and logged to CloudWatch for incident review.
+ *
+ * Body size: the common rule set's `SizeRestrictions_BODY` blocks bodies over 8 KB (aws-managed-rule-groups-baseline.html),
+ * while NGINX accepts `ingress.bodySizeLimit` (10 MB): uploads and large JSON would get a 403. That rule only counts
+ * (RuleActionOverrides). WAF inspects just the first 8 KB of an ALB request body
+ * (web-acl-setting-body-inspection-limit.html), so no body size rule can enforce 10 MB: our own rule blocks a
+ * Content-Length above NGINX's limit (413). A request without Content-Length (chunked) is still refused by NGINX's
+ * client_max_body_size, which stays the enforcer.
  */
 export class PlatformWebAcl extends Construct {
   readonly webAcl: wafv2.CfnWebACL;
@@ -33,12 +50,51 @@ export class PlatformWebAcl extends Construct {
       name: group,
       priority: i + 1,
       overrideAction: { none: {} },
-      statement: { managedRuleGroupStatement: { vendorName: 'AWS', name: group } },
+      statement: {
+        managedRuleGroupStatement: {
+          vendorName: 'AWS',
+          name: group,
+          ...(group === 'AWSManagedRulesCommonRuleSet' ? { ruleActionOverrides: [{ name: 'SizeRestrictions_BODY', actionToUse: { count: {} } }] } : {}),
+        },
+      },
       visibilityConfig: visibility(group),
     }));
+
+    const bodyRegex = integerGreaterThanRegex(nginxSizeBytes(config.ingress.bodySizeLimit));
+    if (bodyRegex.length > WAF_REGEX_MAX_LENGTH) throw new Error(`ingress.bodySizeLimit ${config.ingress.bodySizeLimit}: the WAF content-length regex has ${bodyRegex.length} characters, over AWS WAF's ${WAF_REGEX_MAX_LENGTH}`);
+    rules.push({
+      name: 'ContentLengthOverNginxLimit',
+      priority: rules.length + 1,
+      action: { block: { customResponse: { responseCode: 413 } } },
+      statement: { regexMatchStatement: { fieldToMatch: { singleHeader: { Name: 'content-length' } }, regexString: bodyRegex, textTransformations: [{ priority: 0, type: 'NONE' }] } },
+      visibilityConfig: visibility('ContentLengthOverNginxLimit'),
+    });
+
+    // The seed's "5 login attempts per 15 minutes" is the backend's own rule (auth-policy.json). This is the edge's
+    // outer bound: AWS WAF's smallest limit (10) over its longest window (600 s). Paths are URL-decoded first, as
+    // NGINX matches the decoded URI against its exact locations.
+    const pathMatch = (path: string): wafv2.CfnWebACL.StatementProperty => ({
+      byteMatchStatement: { fieldToMatch: { uriPath: {} }, positionalConstraint: 'EXACTLY', searchString: path, textTransformations: [{ priority: 0, type: 'URL_DECODE' }] },
+    });
+    const authPaths = config.auth.authPaths;
+    rules.push({
+      name: 'LoginRateLimitPerIp',
+      priority: rules.length + 1,
+      action: { block: { customResponse: { responseCode: 429 } } },
+      statement: {
+        rateBasedStatement: {
+          limit: loginRateLimitPerWindow(config.auth.loginRateLimit.attempts, config.auth.loginRateLimit.windowMinutes),
+          aggregateKeyType: 'IP',
+          evaluationWindowSec: 600,
+          scopeDownStatement: authPaths.length === 1 ? pathMatch(authPaths[0]) : { orStatement: { statements: authPaths.map(pathMatch) } },
+        },
+      },
+      visibilityConfig: visibility('LoginRateLimitPerIp'),
+    });
+
     rules.push({
       name: 'RateLimitPerIp',
-      priority: MANAGED_RULE_GROUPS.length + 1,
+      priority: rules.length + 1,
       action: { block: {} },
       statement: { rateBasedStatement: { limit: config.edge.rateLimitPer5Minutes, aggregateKeyType: 'IP', evaluationWindowSec: 300 } },
       visibilityConfig: visibility('RateLimitPerIp'),

@@ -1,0 +1,31 @@
+/**
+ * A regular expression matching exactly the decimal integers greater than `n` (no sign, no leading zeros: an HTTP
+ * Content-Length as clients send it), for an AWS WAF RegexMatchStatement. It uses only what AWS WAF's regex engine
+ * accepts (anchors, alternation, character classes, counted repetition; no groups, no \d), as top-level alternatives:
+ * longer numbers, then for each digit position the numbers that share the prefix of `n` and are larger there.
+ */
+export function integerGreaterThanRegex(n: number): string {
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`integerGreaterThanRegex: ${n} is not a non-negative safe integer`);
+  const digits = String(n);
+  const len = digits.length;
+  const alternatives = [`^[1-9][0-9]{${len},}$`];
+  for (let i = 0; i < len; i++) {
+    const d = Number(digits[i]);
+    if (d === 9) continue;
+    const cls = d === 8 ? '9' : `[${d + 1}-9]`;
+    const rest = len - i - 1;
+    alternatives.push(`^${digits.slice(0, i)}${cls}${rest ? (rest === 1 ? '[0-9]' : `[0-9]{${rest}}`) : ''}$`);
+  }
+  return alternatives.join('|');
+}
+
+/** Bytes of an NGINX size (`client_max_body_size` syntax: a number with an optional k or m suffix, 1024-based). */
+export function nginxSizeBytes(size: string): number {
+  const m = /^(\d+)([kKmMgG]?)$/.exec(size.trim());
+  if (!m) throw new Error(`'${size}' is not an NGINX size (digits with an optional k, m or g suffix)`);
+  const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2].toLowerCase() as '' | 'k' | 'm' | 'g'];
+  return Number(m[1]) * unit;
+}
+
+/** AWS WAF's limit on a RegexMatchStatement's RegexString (WAFv2 API reference, RegexMatchStatement). */
+export const WAF_REGEX_MAX_LENGTH = 512;
