@@ -193,16 +193,21 @@ describe('production data', () => {
 });
 
 describe('production edge', () => {
-  test('WAF web ACL: AWS managed common, known-bad-inputs, IP reputation, and a per-IP rate limit', () => {
+  test('WAF web ACL: AWS managed common (body size counted), known-bad-inputs, IP reputation, content-length at NGINX\'s limit, login and per-IP rate limits', () => {
     edge.hasResourceProperties('AWS::WAFv2::WebACL', {
       Name: names.ingress.wafAclName,
       Scope: 'REGIONAL',
       DefaultAction: { Allow: {} },
       Rules: [
-        Match.objectLike({ Priority: 1, Statement: { ManagedRuleGroupStatement: { VendorName: 'AWS', Name: 'AWSManagedRulesCommonRuleSet' } } }),
+        Match.objectLike({
+          Priority: 1,
+          Statement: { ManagedRuleGroupStatement: { VendorName: 'AWS', Name: 'AWSManagedRulesCommonRuleSet', RuleActionOverrides: [{ Name: 'SizeRestrictions_BODY', ActionToUse: { Count: {} } }] } },
+        }),
         Match.objectLike({ Priority: 2, Statement: { ManagedRuleGroupStatement: { VendorName: 'AWS', Name: 'AWSManagedRulesKnownBadInputsRuleSet' } } }),
         Match.objectLike({ Priority: 3, Statement: { ManagedRuleGroupStatement: { VendorName: 'AWS', Name: 'AWSManagedRulesAmazonIpReputationList' } } }),
-        Match.objectLike({ Priority: 4, Action: { Block: {} }, Statement: { RateBasedStatement: Match.objectLike({ Limit: 2000, AggregateKeyType: 'IP' }) } }),
+        Match.objectLike({ Priority: 4, Name: 'ContentLengthOverNginxLimit', Action: { Block: { CustomResponse: { ResponseCode: 413 } } } }),
+        Match.objectLike({ Priority: 5, Name: 'LoginRateLimitPerIp', Statement: { RateBasedStatement: Match.objectLike({ Limit: 10, EvaluationWindowSec: 600, AggregateKeyType: 'IP' }) } }),
+        Match.objectLike({ Priority: 6, Action: { Block: {} }, Statement: { RateBasedStatement: Match.objectLike({ Limit: 2000, AggregateKeyType: 'IP' }) } }),
       ],
     });
     edge.hasResourceProperties('AWS::WAFv2::LoggingConfiguration', { RedactedFields: Match.anyValue() });
