@@ -104,7 +104,7 @@ test.each([
   ['missing', undefined],
   ['empty', ''],
   ['not a login (a line break and a quote would break the YAML)', 'AKIA\nx"'],
-])('a %s user name stops the pod with a message naming the secret key', (_what, username) => {
+])('the pod does not start when the user name is %s, and says which secret key', (_what, username) => {
   const r = runRenderConfig(username);
   expect(r.status).not.toBe(0);
   expect(r.output).toBeUndefined();

@@ -30,3 +30,27 @@ test('NGINX sizes', () => {
   expect(nginxSizeBytes('1024')).toBe(1024);
   expect(() => nginxSizeBytes('10mb')).toThrow(/not an NGINX size/);
 });
+
+test('exhaustively for every n below 1200: matches exactly the x in 0..2500 with x > n', () => {
+  const wrong: string[] = [];
+  for (let n = 0; n < 1200; n++) {
+    const re = new RegExp(integerGreaterThanRegex(n));
+    for (let x = 0; x <= 2500; x++) if (re.test(String(x)) !== x > n) wrong.push(`${n}:${x}`);
+  }
+  expect(wrong).toEqual([]);
+});
+
+test('leading zeros never match (Content-Length as clients send it has none; NGINX refuses a padded oversize value)', () => {
+  const re = new RegExp(integerGreaterThanRegex(10_485_760));
+  expect(re.test('10485761')).toBe(true);
+  expect(re.test('010485761')).toBe(false);
+  expect(re.test('0')).toBe(false);
+});
+
+test('the 10m regex', () => {
+  expect(integerGreaterThanRegex(10_485_760)).toBe('^[1-9][0-9]{8,}$|^[2-9][0-9]{7}$|^1[1-9][0-9]{6}$|^10[5-9][0-9]{5}$|^1049[0-9]{4}$|^1048[6-9][0-9]{3}$|^10485[8-9][0-9]{2}$|^104857[7-9][0-9]$|^1048576[1-9]$');
+});
+
+test('rejects what is no non-negative safe integer', () => {
+  for (const n of [-1, 1.5, Number.NaN, 2 ** 53]) expect(() => integerGreaterThanRegex(n)).toThrow(/not a non-negative safe integer/);
+});

@@ -1,8 +1,13 @@
 /**
  * A regular expression matching exactly the decimal integers greater than `n` (no sign, no leading zeros: an HTTP
  * Content-Length as clients send it), for an AWS WAF RegexMatchStatement. It uses only what AWS WAF's regex engine
- * accepts (anchors, alternation, character classes, counted repetition; no groups, no \d), as top-level alternatives:
- * longer numbers, then for each digit position the numbers that share the prefix of `n` and are larger there.
+ * accepts (anchors, alternation, character classes, small counted repetition; no groups — WAF rejects capturing
+ * subexpressions —, no \d, no lookarounds, which WAF supports only in part: https://docs.aws.amazon.com/waf/latest/developerguide/waf-regex-pattern-support.html),
+ * as top-level alternatives: longer numbers, then for each digit position the numbers that share the prefix of `n`
+ * and are larger there (at most one alternative per digit of `n`, so 9 for 10 MB).
+ *
+ * Leading zeros: a value such as `010485761` does not match (it is no integer as a client writes it); such a request
+ * passes the WAF and NGINX's own limit refuses it.
  */
 export function integerGreaterThanRegex(n: number): string {
   if (!Number.isSafeInteger(n) || n < 0) throw new Error(`integerGreaterThanRegex: ${n} is not a non-negative safe integer`);
@@ -27,5 +32,5 @@ export function nginxSizeBytes(size: string): number {
   return Number(m[1]) * unit;
 }
 
-/** AWS WAF's limit on a RegexMatchStatement's RegexString (WAFv2 API reference, RegexMatchStatement). */
+/** AWS WAF's limit on a RegexMatchStatement's RegexString (https://docs.aws.amazon.com/waf/latest/APIReference/API_RegexMatchStatement.html). */
 export const WAF_REGEX_MAX_LENGTH = 512;

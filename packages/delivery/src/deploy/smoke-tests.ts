@@ -7,11 +7,10 @@ import { kubectl } from './commands';
 import type { SmokeFacts } from './dist-facts';
 import type { CommandResult, CommandSpec } from './runner';
 import { firstLine, shellQuote } from './runner';
+import type { Verdict } from './smoke/public-path';
+import { diagnosePublicPath, expect200, expect2xx, publicPathCommand } from './smoke/public-path';
 
-export interface Verdict {
-  readonly pass: boolean;
-  readonly detail: string;
-}
+export type { Verdict } from './smoke/public-path';
 
 export interface SmokeCheck {
   readonly name: string;
@@ -26,10 +25,6 @@ const EXEC_TIMEOUT_MS = 60_000;
 
 const exitedZero = (what: string) => (r: CommandResult): Verdict =>
   r.code === 0 ? { pass: true, detail: what } : { pass: false, detail: `exit ${r.code}: ${firstLine(r.stderr) || firstLine(r.stdout) || 'no output'}` };
-
-function curlGet(url: string): CommandSpec {
-  return { cmd: 'curl', args: ['-fsS', '--max-time', '10', url] };
-}
 
 /** Prometheus `/api/v1/targets?state=active` JSON: pass when every active target is up; names the others. */
 export function judgePrometheusTargets(stdout: string): Verdict {
@@ -59,25 +54,24 @@ export function buildSmokeChecks(config: EnvironmentConfig, names: PlatformNames
     judge: () => ({ pass: false, detail: `cannot build the check from dist/: ${problem}` }),
   });
 
-  // Backend liveness and readiness, from outside, through the ingress host (DNS, ALB/WAF, NGINX, Service, pod).
+  // Backend liveness and readiness and the frontend page, from outside, through the public hosts (Route 53, ALB/WAF,
+  // NGINX, Service, pod). A failure names the first layer of that path that broke (smoke/public-path.ts).
+  const albHasHttps = config.edge.certificateArn !== undefined;
+  const through = (url: string, service: { namespace: string; name: string; port: number }, expect: typeof expect2xx, body?: (b: string) => string | undefined): Pick<SmokeCheck, 'command' | 'judge'> => ({
+    command: publicPathCommand(url),
+    judge: (r) => diagnosePublicPath(r, { url, service: `${service.namespace}/${service.name}:${service.port}`, expect, albHasHttps, body }),
+  });
   const api = `https://${config.ingress.apiHost}`;
   if (facts.backendProbes.ok) {
     const { liveness, readiness } = facts.backendProbes.value;
-    checks.push({ name: `backend liveness (${api}${liveness})`, command: curlGet(`${api}${liveness}`), judge: exitedZero('responded 2xx') });
-    checks.push({ name: `backend readiness (${api}${readiness})`, command: curlGet(`${api}${readiness}`), judge: exitedZero('responded 2xx') });
+    checks.push({ name: `backend liveness (${api}${liveness})`, ...through(`${api}${liveness}`, s.backend, expect2xx) });
+    checks.push({ name: `backend readiness (${api}${readiness})`, ...through(`${api}${readiness}`, s.backend, expect2xx) });
   } else {
     checks.push(unbuildable('backend liveness and readiness', facts.backendProbes.problem));
   }
 
   const app = `https://${config.ingress.appHost}/`;
-  checks.push({
-    name: `frontend page (${app})`,
-    command: { cmd: 'curl', args: ['-fsS', '--max-time', '10', '-o', '/dev/null', '-w', '%{http_code}', app] },
-    judge: (r) =>
-      r.code === 0 && r.stdout.trim() === '200'
-        ? { pass: true, detail: 'HTTP 200' }
-        : { pass: false, detail: `HTTP ${r.stdout.trim() || '(none)'}, exit ${r.code}${r.stderr ? `: ${firstLine(r.stderr)}` : ''}` },
-  });
+  checks.push({ name: `frontend page (${app})`, ...through(app, s.frontend, expect200, (b) => (b.trim() === '' ? 'the page is empty' : undefined)) });
 
   // PgBouncer, from inside its own pod over loopback. The network policies admit only the backend to PgBouncer
   // (and PostgreSQL's egress reaches only PostgreSQL), so pg_isready from the postgres pod to the pgbouncer Service

@@ -7,6 +7,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { loadEnvironment, platformNames } from '@optibid/constructs-lib';
 import { namespaceApplysetId } from '../../src/deploy/applyset';
+import { WRITE_OUT } from '../../src/deploy/smoke/public-path';
+import { installPublicPathCurl } from './public-path-curl';
 import { commandLine, createStandIns, DEPLOY_ARGV, deployEnv, filesAtRevision, gitRev, isMutating, namespaceOf, type Recorded, REPO_ROOT, runDeploy, type StandIns } from './stand-ins';
 
 const ENV = 'production';
@@ -36,6 +38,7 @@ const afterFailure = (records: Recorded[]) => records.slice(records.findIndex((r
 let s: StandIns;
 beforeEach(() => {
   s = createStandIns();
+  installPublicPathCurl(s); // answers like curl through ALB -> NGINX -> app (public-path-curl.ts)
 });
 afterEach(() => s.cleanup());
 
@@ -209,9 +212,9 @@ describe('npm run deploy against recording stand-ins', () => {
     const lines = recs.map(commandLine);
     expect(lines).toEqual(
       expect.arrayContaining([
-        `curl -fsS --max-time 10 https://${'api.optibid.energy'}/healthz`,
-        `curl -fsS --max-time 10 https://api.optibid.energy/readyz`,
-        `curl -fsS --max-time 10 -o /dev/null -w %{http_code} https://app.optibid.energy/`,
+        `curl -sS --max-time 10 -D - -w ${WRITE_OUT} https://${'api.optibid.energy'}/healthz`,
+        `curl -sS --max-time 10 -D - -w ${WRITE_OUT} https://api.optibid.energy/readyz`,
+        `curl -sS --max-time 10 -D - -w ${WRITE_OUT} https://app.optibid.energy/`,
         `kubectl exec -n ${names.namespaces.data} deployment/pgbouncer -c pgbouncer -- pg_isready -h 127.0.0.1 -p 6432 -d ${names.database.name}`,
         `kubectl exec -n monitoring prometheus-0 -c prometheus -- wget -qO- http://localhost:9090/api/v1/targets?state=active`,
       ]),

@@ -4,6 +4,7 @@ import * as path from 'path';
 import { loadEnvironment, platformNames } from '@optibid/constructs-lib';
 import { readSmokeFacts } from '../../src/deploy/dist-facts';
 import { compareTrees } from '../../src/deploy/freshness';
+import { WRITE_OUT_MARKER } from '../../src/deploy/smoke/public-path';
 import { buildSmokeChecks, judgePrometheusTargets } from '../../src/deploy/smoke-tests';
 import { REPO_ROOT } from './stand-ins';
 
@@ -11,6 +12,9 @@ const config = loadEnvironment('production');
 const names = platformNames(config);
 const dist = path.join(REPO_ROOT, 'dist/k8s/production');
 const result = (stdout: string, code = 0) => ({ code, stdout, stderr: '', notFound: false });
+/** What `curl -sS -D - -w <write-out>` prints for a response (see smoke/public-path.ts). */
+const curlOut = (status: number, server: string, body: string) =>
+  `HTTP/2 ${status}\r\nserver: ${server}\r\ncontent-type: text/html\r\n\r\n${body}\n${WRITE_OUT_MARKER}\nhttp_code=${status}\nremote_ip=203.0.113.10\nssl_verify_result=0\nredirect_url=\ntime_connect=0.01\ntime_appconnect=0.03\n`;
 
 describe('smoke tests', () => {
   test('facts come from the rendered YAML: probe paths, container names, the Redis ACL file and user', () => {
@@ -33,8 +37,10 @@ describe('smoke tests', () => {
   test('verdicts', () => {
     const checks = buildSmokeChecks(config, names, readSmokeFacts(dist, names), names.clusterArn);
     const byName = (s: string) => checks.find((c) => c.name.includes(s))!;
-    expect(byName('frontend').judge(result('200')).pass).toBe(true);
+    expect(byName('frontend').judge(result(curlOut(200, 'nginx', '<!doctype html><title>OptiBid</title>'))).pass).toBe(true);
+    expect(byName('frontend').judge(result(curlOut(503, 'awselb/2.0', '<html>503</html>'))).pass).toBe(false);
     expect(byName('frontend').judge(result('503', 22)).pass).toBe(false);
+    expect(byName('frontend').judge(result('200')).pass).toBe(false); // no headers, no write-out: not a response
     expect(byName('Redis').judge(result('cluster_state:ok\ncluster_slots_assigned:16384\n')).pass).toBe(true);
     expect(byName('Redis').judge(result('cluster_state:fail\n'))).toEqual({ pass: false, detail: 'cluster_state:fail' });
     expect(byName('readiness').judge({ code: 22, stdout: '', stderr: 'curl: (22) The requested URL returned error: 503', notFound: false }).pass).toBe(false);

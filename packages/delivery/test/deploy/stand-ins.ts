@@ -136,8 +136,14 @@ if (tool === 'aws') {
   else if (sub[0] === 'diff') for (const s of sub.slice(1)) out('Stack ' + s + '\nThere were no differences');
   else if (sub[0] === 'deploy') for (const s of sub.filter((a) => /-(network|data|edge|cluster)$/.test(a))) out(' ✅  ' + s);
 } else if (tool === 'curl') {
-  if (sub.includes('-w')) process.stdout.write(env.STANDIN_HTTP_CODE || '200');
-  else out('ok');
+  // Like curl answered by the app behind NGINX: -D - headers, the body unless -o, the -w write-out (its \n escapes
+  // and %{variables}). Failures of each layer of the public path: public-path-curl.ts.
+  const code = env.STANDIN_HTTP_CODE || '200';
+  const opt = (name) => (sub.includes(name) ? sub[sub.indexOf(name) + 1] : undefined);
+  if (opt('-D') === '-') process.stdout.write('HTTP/1.1 ' + code + ' OK\r\nServer: nginx\r\n\r\n');
+  if (opt('-o') === undefined) process.stdout.write(opt('-w') === undefined ? 'ok\n' : 'ok');
+  const vars = { http_code: code, remote_ip: '203.0.113.10', ssl_verify_result: '0' };
+  if (opt('-w') !== undefined) process.stdout.write(opt('-w').replace(/\\n/g, '\n').replace(/%\{(\w+)\}/g, (m, v) => vars[v] || ''));
 } else if (tool === 'kubectl') {
   if (sub[0] === 'version') out(JSON.stringify({ clientVersion: { major: '1', minor: env.STANDIN_KUBECTL_MINOR || '35', gitVersion: 'v1.' + (env.STANDIN_KUBECTL_MINOR || '35') + '.0' } }));
   else if (sub[0] === 'config' && sub[1] === 'current-context') {

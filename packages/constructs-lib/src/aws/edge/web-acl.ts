@@ -14,7 +14,10 @@ export interface PlatformWebAclProps {
 /** AWS managed rule groups the web ACL runs, in priority order. */
 export const MANAGED_RULE_GROUPS = ['AWSManagedRulesCommonRuleSet', 'AWSManagedRulesKnownBadInputsRuleSet', 'AWSManagedRulesAmazonIpReputationList'] as const;
 
-/** AWS WAF's bounds for rate-based rules (developer guide, waf-rule-statement-type-rate-based-high-level-settings.html). */
+/**
+ * AWS WAF's bounds for rate-based rules: lowest limit 10; evaluation window 60, 120, 300 or 600 s
+ * (https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based-high-level-settings.html).
+ */
 export const WAF_RATE_LIMIT = { minLimit: 10, windowsSec: [60, 120, 300, 600] } as const;
 
 /** The login rate rule's limit per 600 s window: the seed's attempts per window, scaled, at least AWS WAF's minimum. */
@@ -27,12 +30,21 @@ export function loginRateLimitPerWindow(attempts: number, windowMinutes: number,
  * groups, the body-size rule at NGINX's limit, a login rate limit on the auth paths, then a per-IP rate limit.
  * Requests are sampled and logged to CloudWatch for incident review.
  *
- * Body size: the common rule set's `SizeRestrictions_BODY` blocks bodies over 8 KB (aws-managed-rule-groups-baseline.html),
- * while NGINX accepts `ingress.bodySizeLimit` (10 MB): uploads and large JSON would get a 403. That rule only counts
- * (RuleActionOverrides). WAF inspects just the first 8 KB of an ALB request body
- * (web-acl-setting-body-inspection-limit.html), so no body size rule can enforce 10 MB: our own rule blocks a
- * Content-Length above NGINX's limit (413). A request without Content-Length (chunked) is still refused by NGINX's
- * client_max_body_size, which stays the enforcer.
+ * Body size: the common rule set's `SizeRestrictions_BODY` blocks bodies over 8 KB
+ * (https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-baseline.html), while NGINX accepts
+ * `ingress.bodySizeLimit` (10 MB): uploads and large JSON would get a 403. That rule only counts (RuleActionOverrides;
+ * the name must match exactly, WAF silently ignores an override of an unknown managed rule:
+ * https://docs.aws.amazon.com/waf/latest/APIReference/API_RuleActionOverride.html). WAF inspects just the first 8 KB
+ * of an ALB request body (https://docs.aws.amazon.com/waf/latest/developerguide/web-acl-setting-body-inspection-limit.html),
+ * so no body SizeConstraint can enforce 10 MB: our own rule blocks a `content-length` header above NGINX's limit, with
+ * a 413 custom response (https://docs.aws.amazon.com/waf/latest/developerguide/customizing-the-response-status-codes.html).
+ * The regex (512 characters at most, https://docs.aws.amazon.com/waf/latest/APIReference/API_RegexMatchStatement.html)
+ * matches the decimal integers above the limit without leading zeros, as clients send Content-Length. A request
+ * without Content-Length (chunked), or with a padded value, is still refused by NGINX's client_max_body_size (413),
+ * which stays the enforcer; this rule refuses the declared oversize bodies at the edge.
+ *
+ * Rate rules aggregate on the client IP: the web ACL is on the ALB, which the client connects to, so the source IP
+ * WAF sees is the real client (no X-Forwarded-For needed).
  */
 export class PlatformWebAcl extends Construct {
   readonly webAcl: wafv2.CfnWebACL;
@@ -70,9 +82,11 @@ export class PlatformWebAcl extends Construct {
       visibilityConfig: visibility('ContentLengthOverNginxLimit'),
     });
 
-    // The seed's "5 login attempts per 15 minutes" is the backend's own rule (auth-policy.json). This is the edge's
-    // outer bound: AWS WAF's smallest limit (10) over its longest window (600 s). Paths are URL-decoded first, as
-    // NGINX matches the decoded URI against its exact locations.
+    // The seed's "5 login attempts per 15 minutes" is the backend's own rule (auth-policy.json, which it reads); the
+    // edge rules are the outer bound: the attempts scaled to WAF's longest window (600 s), at least WAF's smallest
+    // limit (10) — for 5/15 min, max(10, ceil(5 × 600 / 900)) = 10 per 10 minutes. Paths are matched EXACTLY after
+    // URL_DECODE, as NGINX matches the decoded URI against its exact locations: /api/v1/auth/%6Cogin reaches the same
+    // location, so without the decode it would bypass the rule (NONE would be exact on the raw bytes only).
     const pathMatch = (path: string): wafv2.CfnWebACL.StatementProperty => ({
       byteMatchStatement: { fieldToMatch: { uriPath: {} }, positionalConstraint: 'EXACTLY', searchString: path, textTransformations: [{ priority: 0, type: 'URL_DECODE' }] },
     });

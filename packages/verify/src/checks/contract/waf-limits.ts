@@ -1,17 +1,22 @@
 /**
  * `waf-limits`: the web ACL in front of NGINX neither refuses what NGINX accepts nor leaves the edge limits unset.
  *
- * For every regional web ACL attached to an Ingress (see `waf`), against the NGINX Ingresses of the YAML:
+ * For every regional web ACL attached to an Ingress (see `waf`), against the NGINX Ingresses of the YAML (class
+ * `nginx`):
  * - body size: `AWSManagedRulesCommonRuleSet` blocks bodies over 8 KB (`SizeRestrictions_BODY`,
- *   aws-managed-rule-groups-baseline.html); when an NGINX Ingress accepts more (`nginx.org/client-max-body-size`),
- *   that rule must be overridden to count. A rule must block a `content-length` header above the largest NGINX limit,
- *   and exactly above it (the limit its regex encodes is decoded and compared): a lower one refuses what NGINX
- *   accepts, a higher one lets through what NGINX refuses anyway (harmless, but the two are meant to agree);
- * - login attempts: when an NGINX Ingress serves the auth paths with a tighter rate (the `api-auth` minion), a
- *   rate-based rule scoped to exactly those paths exists, within AWS WAF's bounds (limit ≥ 10, window ≤ 600 s,
- *   waf-rule-statement-type-rate-based-high-level-settings.html).
+ *   https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-baseline.html); when an NGINX
+ *   Ingress accepts more (`nginx.org/client-max-body-size`), that rule must be overridden to count (or allow). The
+ *   override's name is compared exactly: WAF silently ignores an override naming no rule of a managed group
+ *   (https://docs.aws.amazon.com/waf/latest/APIReference/API_RuleActionOverride.html).
+ * - content-length: a blocking rule must match the `content-length` header with exactly
+ *   `integerGreaterThanRegex(<largest NGINX limit in bytes>)`. When it does not, the limit its regex encodes is
+ *   decoded (the smallest integer it matches, minus one) so the finding names both numbers: a lower one refuses what
+ *   NGINX accepts, a higher one lets through what NGINX refuses anyway (harmless, but the two are meant to agree).
+ * - login attempts: the auth paths (those of the NGINX minion Ingress `optibid/api-auth`) have a blocking rate-based
+ *   rule whose scope-down matches exactly those paths, within AWS WAF's bounds (limit ≥ 10, window 60/120/300/600 s,
+ *   https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based-high-level-settings.html).
  */
-import { nginxSizeBytes } from '@optibid/constructs-lib';
+import { integerGreaterThanRegex, nginxSizeBytes } from '@optibid/constructs-lib';
 import type { Finding, KubeObject, RenderedEnvironment } from '../../types';
 import { objectId } from '../../types';
 import { resourceId, resources, resolvedProperties, resolveString, resourceOfToken, type CfnResource } from '../../cfn';
@@ -21,7 +26,9 @@ import { allIngresses } from './waf';
 
 const RULE = 'waf-limits';
 const MANAGED_BODY_LIMIT = 8192;
-const AUTH_MINION = 'api-auth';
+const AUTH_MINION = { namespace: 'optibid', name: 'api-auth' };
+
+const isNginx = (i: KubeObject): boolean => (i.spec?.ingressClassName ?? i.metadata.annotations?.['kubernetes.io/ingress.class']) === 'nginx';
 
 /** The smallest integer the regex matches (the limit it encodes is that minus one), by search; undefined if none ≤ 10^12. */
 export function smallestMatch(regex: string): number | undefined {
@@ -42,7 +49,7 @@ export function smallestMatch(regex: string): number | undefined {
 
 function nginxLimits(env: RenderedEnvironment): { ingress: KubeObject; bytes: number }[] {
   const out: { ingress: KubeObject; bytes: number }[] = [];
-  for (const i of ofKind(env, 'Ingress')) {
+  for (const i of ofKind(env, 'Ingress').filter(isNginx)) {
     const v = i.metadata.annotations?.['nginx.org/client-max-body-size'];
     if (v === undefined) continue;
     try {
@@ -79,8 +86,8 @@ export function wafLimits(env: RenderedEnvironment, f: MakeFinding): Finding[] {
   const out: Finding[] = [];
   const limits = nginxLimits(env);
   const largest = limits.reduce<{ ingress: KubeObject; bytes: number } | undefined>((m, l) => (!m || l.bytes > m.bytes ? l : m), undefined);
-  const authMinion = ofKind(env, 'Ingress').find((i) => i.metadata.name === AUTH_MINION && i.metadata.annotations?.['nginx.org/limit-req-rate']);
-  const authPaths = (authMinion?.spec?.rules ?? []).flatMap((r: any) => (r.http?.paths ?? []).map((p: any) => p.path as string)).sort();
+  const authMinion = ofKind(env, 'Ingress').find((i) => isNginx(i) && i.metadata.name === AUTH_MINION.name && (i.metadata.namespace ?? 'default') === AUTH_MINION.namespace);
+  const authPaths = [...new Set<string>((authMinion?.spec?.rules ?? []).flatMap((r: any) => (r.http?.paths ?? []).map((p: any) => p.path as string)))].sort();
 
   for (const acl of attachedAcls(env)) {
     const id = resourceId(acl);
@@ -103,11 +110,18 @@ export function wafLimits(env: RenderedEnvironment, f: MakeFinding): Finding[] {
       if (!sizeRules.length) {
         out.push(f(RULE, id, 'Properties.Rules', `web ACL ${name} has no rule blocking a content-length above NGINX's limit (${largest.bytes} bytes, ${objectId(largest.ingress)})`));
       }
+      const expected = integerGreaterThanRegex(largest.bytes);
       for (const { r, i } of sizeRules) {
-        const first = smallestMatch(r.Statement.RegexMatchStatement.RegexString);
+        const regex: string = r.Statement.RegexMatchStatement.RegexString;
+        if (regex === expected) continue;
+        const field = `Properties.Rules[${i}].Statement.RegexMatchStatement.RegexString`;
+        const first = smallestMatch(regex);
         const blocksAbove = first === undefined ? undefined : first - 1;
         if (blocksAbove !== largest.bytes) {
-          out.push(f(RULE, id, `Properties.Rules[${i}].Statement.RegexMatchStatement.RegexString`, `web ACL ${name} rule ${r.Name} blocks content-length above ${blocksAbove ?? '(nothing it can decode)'}, but NGINX allows ${largest.bytes} (${objectId(largest.ingress)}): the two body limits disagree`));
+          out.push(f(RULE, id, field, `web ACL ${name} rule ${r.Name} blocks content-length above ${blocksAbove ?? '(no limit it can decode: it does not match every integer up to 10^12 above some bound)'}, but NGINX allows ${largest.bytes} (${objectId(largest.ingress)}): the two body limits disagree`));
+        } else {
+          // Same boundary, other regex: it may still miss larger values (e.g. only the numbers of n's length).
+          out.push(f(RULE, id, field, `web ACL ${name} rule ${r.Name}'s content-length regex starts matching above ${largest.bytes} like NGINX's limit, but is not integerGreaterThanRegex(${largest.bytes}) (${expected})`));
         }
       }
     }
