@@ -61,7 +61,9 @@ export function buildSmokeChecks(config: EnvironmentConfig, names: PlatformNames
     command: publicPathCommand(url),
     judge: (r) => diagnosePublicPath(r, { url, service: `${service.namespace}/${service.name}:${service.port}`, expect, albHasHttps, body }),
   });
-  const api = `https://${config.ingress.apiHost}`;
+  // The scheme the ALB serves: HTTPS with an ACM certificate; dev has none and listens on HTTP only (EdgeIngress).
+  const scheme = config.edge.certificateArn ? 'https' : 'http';
+  const api = `${scheme}://${config.ingress.apiHost}`;
   if (facts.backendProbes.ok) {
     const { liveness, readiness } = facts.backendProbes.value;
     checks.push({ name: `backend liveness (${api}${liveness})`, ...through(`${api}${liveness}`, s.backend, expect2xx) });
@@ -70,7 +72,7 @@ export function buildSmokeChecks(config: EnvironmentConfig, names: PlatformNames
     checks.push(unbuildable('backend liveness and readiness', facts.backendProbes.problem));
   }
 
-  const app = `https://${config.ingress.appHost}/`;
+  const app = `${scheme}://${config.ingress.appHost}/`;
   checks.push({ name: `frontend page (${app})`, ...through(app, s.frontend, expect200, (b) => (b.trim() === '' ? 'the page is empty' : undefined)) });
 
   // PgBouncer, from inside its own pod over loopback. The network policies admit only the backend to PgBouncer
