@@ -72,7 +72,7 @@ test('the pgbench result parser sees failed transactions and aborted clients', (
   expect(parsePgbench('pgbench: error: connection to server failed').failed).toBeNaN(); // no summary: not 0, so the load test fails
 });
 
-test(`${CLIENTS} pgbench clients for >= ${STEADY_S} s: no failures, server connections within max_db_connections`, async () => {
+test(`${CLIENTS} pgbench clients for ~${STEADY_S} s: no failures, server connections within max_db_connections`, async () => {
   expect(maxDbConnections).toBeGreaterThan(0);
   const t0 = Date.now();
   const server: { t: number; n: number }[] = [];
@@ -121,7 +121,7 @@ test(`${CLIENTS} pgbench clients for >= ${STEADY_S} s: no failures, server conne
   expect(result.output).toContain(`number of clients: ${CLIENTS}`);
   // How long all clients were connected at once, and how often the sampler ran, depend on the machine's load (a
   // shared 2-core machine): printed above, not asserted. The sampler must have run during the load at all.
-  expect(fullS).toBeGreaterThan(0);
+  expect(full.length).toBeGreaterThan(0); // some sample saw all clients connected at once
   expect(server.length).toBeGreaterThan(0);
   expect(maxServer).toBeGreaterThan(0);
   expect(maxServer).toBeLessThanOrEqual(maxDbConnections);

@@ -60,6 +60,12 @@ export const PLATFORM_ANNOTATIONS = {
   zoneLossReason: 'optibid.io/zone-loss-reason',
 } as const;
 
+/**
+ * Annotation external-dns reads an Ingress's hosts from (besides spec.rules[].host): kubernetes-sigs/external-dns
+ * v0.21.0 source/annotations/annotations.go (HostnameKey = AnnotationKeyPrefix + "hostname"). The edge Ingress writes it, verify's dns-records rule reads it.
+ */
+export const EXTERNAL_DNS_HOSTNAME_ANNOTATION = 'external-dns.alpha.kubernetes.io/hostname';
+
 export const PLATFORM_SECRETS = {
   'postgres/superuser': { kind: 'password', username: 'postgres', description: 'PostgreSQL superuser' },
   'postgres/replication': { kind: 'password', username: 'replicator', description: 'PostgreSQL streaming replication (Patroni)' },

@@ -1,10 +1,7 @@
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../../config/schema';
-import type { PlatformNames } from '../../naming/naming';
-
-/** The annotation external-dns reads the hosts of an Ingress from (besides spec.rules[].host). */
-export const EXTERNAL_DNS_HOSTNAME_ANNOTATION = 'external-dns.alpha.kubernetes.io/hostname';
+import { EXTERNAL_DNS_HOSTNAME_ANNOTATION, type PlatformNames } from '../../naming/naming';
 
 /** The controller Service's plain HTTP port (chart nginx-ingress `controller.service.httpPort.port`, default 80). */
 export const NGINX_HTTP_PORT = 80;

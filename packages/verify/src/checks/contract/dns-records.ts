@@ -14,6 +14,7 @@
  * external-dns flags and chart values as of v0.21.0 / chart 1.21.1 (pkg/apis/externaldns/types.go,
  * charts/external-dns/templates/deployment.yaml).
  */
+import { EXTERNAL_DNS_HOSTNAME_ANNOTATION } from '@optibid/constructs-lib';
 import type { Finding, RenderedEnvironment } from '../../types';
 import { objectId } from '../../types';
 import { helmCharts, iamAllows, resourceId, type HelmChart } from '../../cfn';
@@ -23,7 +24,6 @@ import { identityOf, statementsOf } from './identity';
 import { allIngresses } from './waf';
 
 const RULE = 'dns-records';
-export const EXTERNAL_DNS_HOSTNAME = 'external-dns.alpha.kubernetes.io/hostname';
 
 /** `--flag=value` values of a chart's extraArgs (list or map form). */
 function flagValues(c: HelmChart, flag: string): string[] {
@@ -52,19 +52,19 @@ export function dnsRecords(env: RenderedEnvironment, f: MakeFinding): Finding[] 
     .map(({ obj, object }) => ({
       object,
       cls: 'alb',
-      hosts: new Set([...(obj.metadata.annotations?.[EXTERNAL_DNS_HOSTNAME] ?? '').split(',').map((h) => h.trim()).filter(Boolean), ...(obj.spec?.rules ?? []).map((r: any) => r.host).filter(Boolean)]),
+      hosts: new Set([...(obj.metadata.annotations?.[EXTERNAL_DNS_HOSTNAME_ANNOTATION] ?? '').split(',').map((h) => h.trim()).filter(Boolean), ...(obj.spec?.rules ?? []).map((r: any) => r.host).filter(Boolean)]),
     }));
   const controllers = helmCharts(env).filter((c) => c.chart === 'external-dns');
 
   for (const [host, ingress] of hosts) {
     const pub = publishers.find((p) => p.hosts.has(host));
     if (!pub) {
-      out.push(f(RULE, ingress, 'spec.rules', `host ${host} is served by NGINX but no internet-facing ALB Ingress publishes it (${EXTERNAL_DNS_HOSTNAME} or rules): nothing points it at the load balancer`));
+      out.push(f(RULE, ingress, 'spec.rules', `host ${host} is served by NGINX but no internet-facing ALB Ingress publishes it (${EXTERNAL_DNS_HOSTNAME_ANNOTATION} or rules): nothing points it at the load balancer`));
       continue;
     }
     const usable = controllers.filter((c) => (c.values?.sources ?? ['service', 'ingress']).includes('ingress') && (!flagValues(c, 'ingress-class').length || flagValues(c, 'ingress-class').includes(pub.cls)));
     if (!usable.length) {
-      out.push(f(RULE, pub.object, `metadata.annotations["${EXTERNAL_DNS_HOSTNAME}"]`, `host ${host}: no external-dns chart in the templates${controllers.length ? ` reads Ingresses of class ${pub.cls}` : ''}, so no Route 53 record points it at the ALB (the deploy's smoke tests cannot resolve it)`));
+      out.push(f(RULE, pub.object, `metadata.annotations["${EXTERNAL_DNS_HOSTNAME_ANNOTATION}"]`, `host ${host}: no external-dns chart in the templates${controllers.length ? ` reads Ingresses of class ${pub.cls}` : ''}, so no Route 53 record points it at the ALB (the deploy's smoke tests cannot resolve it)`));
       continue;
     }
     for (const c of usable) {

@@ -19,22 +19,14 @@
  */
 import type { Finding, KubeObject, RenderedEnvironment } from '../../types';
 import { objectId } from '../../types';
-import { helmCharts, type HelmChart } from '../../cfn';
+import { helmCharts } from '../../cfn';
 import { ofKind } from '../references/kube';
 import { type MakeFinding } from '../../rule-set';
+import { controllerService } from './ingress-class';
 import { allIngresses } from './waf';
 
 const RULE = 'edge-path';
 const ALB = 'alb.ingress.kubernetes.io/';
-
-/** The Service name the NGINX Inc. chart creates (`serviceNameOverride`, else `<fullname>-<controller.name>`). */
-function nginxServiceName(c: HelmChart): string {
-  const v = c.values ?? {};
-  if (v.serviceNameOverride) return String(v.serviceNameOverride);
-  const name = v.nameOverride ?? 'nginx-ingress';
-  const full = v.fullnameOverride ? String(v.fullnameOverride) : c.release.includes(name) ? c.release : `${c.release}-${name}`;
-  return `${full}-${v.controller?.name ?? 'controller'}`;
-}
 
 const annotation = (o: KubeObject, key: string): string | undefined => o.metadata.annotations?.[key];
 const isTrue = (v: string | undefined) => v !== undefined && /^(true|True|TRUE)$/.test(v);
@@ -44,8 +36,7 @@ export function edgePath(env: RenderedEnvironment, f: MakeFinding): Finding[] {
   const nginx = helmCharts(env).filter((c) => c.chart === 'nginx-ingress');
   for (const chart of nginx) {
     const v = chart.values ?? {};
-    const service = nginxServiceName(chart);
-    const httpPort = Number(v.controller?.service?.httpPort?.port ?? 80);
+    const { name: service, httpPort } = controllerService(chart);
     const className = typeof v.controller?.ingressClass === 'string' ? v.controller.ingressClass : (v.controller?.ingressClass?.name ?? 'nginx');
     const defaultTls = v.controller?.defaultTLS ?? {};
     const hasDefaultCert = !!defaultTls.secret || (!!defaultTls.cert && !!defaultTls.key);

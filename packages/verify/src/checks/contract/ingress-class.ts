@@ -49,6 +49,23 @@ function fullname(c: HelmChart, chartName: string): string {
   return c.release.includes(name) ? c.release : `${c.release}-${name}`;
 }
 
+/**
+ * The controller Service an ingress chart creates, and its HTTP and HTTPS ports: NGINX Inc. `serviceNameOverride`,
+ * else `<fullname>-<controller.name>`, ports `controller.service.httpPort.port` (80) / `httpsPort.port` (443);
+ * ingress-nginx `<fullname>-controller`, `controller.service.ports.http/https`.
+ */
+export function controllerService(chart: HelmChart): { name: string; httpPort?: number; httpsPort?: number } {
+  const v = chart.values?.controller ?? {};
+  if (chart.chart === 'nginx-ingress') {
+    return {
+      name: chart.values?.serviceNameOverride ?? `${fullname(chart, 'nginx-ingress')}-${v.name ?? 'controller'}`,
+      httpPort: v.service?.httpPort?.enable === false ? undefined : Number(v.service?.httpPort?.port ?? 80),
+      httpsPort: v.service?.httpsPort?.enable === false ? undefined : Number(v.service?.httpsPort?.port ?? 443),
+    };
+  }
+  return { name: `${fullname(chart, 'ingress-nginx')}-controller`, httpPort: Number(v.service?.ports?.http ?? 80), httpsPort: Number(v.service?.ports?.https ?? 443) };
+}
+
 export function installedClasses(env: RenderedEnvironment): InstalledClass[] {
   const out: InstalledClass[] = [];
   for (const c of helmCharts(env)) {
@@ -108,9 +125,9 @@ export function ingressClass(env: RenderedEnvironment, f: MakeFinding): Finding[
         out.push(f(RULE, object, `${bf}.service.name`, `${who} forwards to Service ${ns}/${s.name}, which is neither rendered nor created by an ingress controller chart of the templates in ${ns}`));
         continue;
       }
-      const v = chart.values?.controller ?? {};
-      const svcName = chart.chart === 'nginx-ingress' ? (chart.values?.serviceNameOverride ?? `${fullname(chart, 'nginx-ingress')}-${v.name ?? 'controller'}`) : `${fullname(chart, 'ingress-nginx')}-controller`;
-      const ports = chart.chart === 'nginx-ingress' ? [v.service?.httpPort?.enable === false ? undefined : (v.service?.httpPort?.port ?? 80), v.service?.httpsPort?.enable === false ? undefined : (v.service?.httpsPort?.port ?? 443)].filter((x) => x !== undefined) : [v.service?.ports?.http ?? 80, v.service?.ports?.https ?? 443];
+      const svc = controllerService(chart);
+      const svcName = svc.name;
+      const ports = [svc.httpPort, svc.httpsPort].filter((x) => x !== undefined);
       if (s.name !== svcName) out.push(f(RULE, object, `${bf}.service.name`, `${who} forwards to Service ${ns}/${s.name}, but chart ${chart.release} (${resourceId(chart)}) creates its controller Service as ${svcName}`));
       else if (s.port?.number !== undefined && !ports.includes(s.port.number)) out.push(f(RULE, object, `${bf}.service.port.number`, `${who} forwards to port ${s.port.number} of ${svcName}, which exposes ${ports.join(', ')}`));
     }
