@@ -34,3 +34,11 @@ export function nginxSizeBytes(size: string): number {
 
 /** AWS WAF's limit on a RegexMatchStatement's RegexString (https://docs.aws.amazon.com/waf/latest/APIReference/API_RegexMatchStatement.html). */
 export const WAF_REGEX_MAX_LENGTH = 512;
+
+/**
+ * AWS WAF's documented bounds the edge rules rely on, used by the web ACL and by verify (waf-limits):
+ * rate-based rules (waf-rule-statement-type-rate-based-high-level-settings.html) and the managed common rule set's
+ * body size rule, SizeRestrictions_BODY, which blocks bodies over 8 KB (aws-managed-rule-groups-baseline.html).
+ */
+export const WAF_RATE_LIMIT = { minLimit: 10, windowsSec: [60, 120, 300, 600] } as const;
+export const WAF_MANAGED_BODY_LIMIT_BYTES = 8192;

@@ -4,7 +4,7 @@ import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../../config/schema';
 import type { PlatformNames } from '../../naming/naming';
-import { integerGreaterThanRegex, nginxSizeBytes, WAF_REGEX_MAX_LENGTH } from '../../util/integer-regex';
+import { integerGreaterThanRegex, nginxSizeBytes, WAF_RATE_LIMIT, WAF_REGEX_MAX_LENGTH } from '../../util/integer-regex';
 
 export interface PlatformWebAclProps {
   readonly config: EnvironmentConfig;
@@ -13,12 +13,6 @@ export interface PlatformWebAclProps {
 
 /** AWS managed rule groups the web ACL runs, in priority order. */
 export const MANAGED_RULE_GROUPS = ['AWSManagedRulesCommonRuleSet', 'AWSManagedRulesKnownBadInputsRuleSet', 'AWSManagedRulesAmazonIpReputationList'] as const;
-
-/**
- * AWS WAF's bounds for rate-based rules: lowest limit 10; evaluation window 60, 120, 300 or 600 s
- * (https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based-high-level-settings.html).
- */
-export const WAF_RATE_LIMIT = { minLimit: 10, windowsSec: [60, 120, 300, 600] } as const;
 
 /** The login rate rule's limit per 600 s window: the seed's attempts per window, scaled, at least AWS WAF's minimum. */
 export function loginRateLimitPerWindow(attempts: number, windowMinutes: number, windowSec = 600): number {

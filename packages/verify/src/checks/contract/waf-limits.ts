@@ -16,7 +16,7 @@
  *   rule whose scope-down matches exactly those paths, within AWS WAF's bounds (limit ≥ 10, window 60/120/300/600 s,
  *   https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based-high-level-settings.html).
  */
-import { integerGreaterThanRegex, nginxSizeBytes } from '@optibid/constructs-lib';
+import { integerGreaterThanRegex, nginxSizeBytes, WAF_MANAGED_BODY_LIMIT_BYTES, WAF_RATE_LIMIT } from '@optibid/constructs-lib';
 import type { Finding, KubeObject, RenderedEnvironment } from '../../types';
 import { objectId } from '../../types';
 import { resourceId, resources, resolvedProperties, resolveString, resourceOfToken, type CfnResource } from '../../cfn';
@@ -25,7 +25,7 @@ import { type MakeFinding } from '../../rule-set';
 import { allIngresses } from './waf';
 
 const RULE = 'waf-limits';
-const MANAGED_BODY_LIMIT = 8192;
+const MANAGED_BODY_LIMIT = WAF_MANAGED_BODY_LIMIT_BYTES;
 const AUTH_MINION = { namespace: 'optibid', name: 'api-auth' };
 
 const isNginx = (i: KubeObject): boolean => (i.spec?.ingressClassName ?? i.metadata.annotations?.['kubernetes.io/ingress.class']) === 'nginx';
@@ -133,7 +133,7 @@ export function wafLimits(env: RenderedEnvironment, f: MakeFinding): Finding[] {
       } else {
         const s = rate.r.Statement.RateBasedStatement;
         const window = Number(s.EvaluationWindowSec ?? 300);
-        if (Number(s.Limit) < 10 || ![60, 120, 300, 600].includes(window)) {
+        if (Number(s.Limit) < WAF_RATE_LIMIT.minLimit || !(WAF_RATE_LIMIT.windowsSec as readonly number[]).includes(window)) {
           out.push(f(RULE, id, `Properties.Rules[${rate.i}].Statement.RateBasedStatement`, `rule ${rate.r.Name}: limit ${s.Limit} per ${window} s is outside AWS WAF's bounds (limit ≥ 10; window 60, 120, 300 or 600 s)`));
         }
       }
