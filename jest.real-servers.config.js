@@ -1,2 +1,2 @@
 /** Tier 4: real Debian servers on loopback, configured from dist/. Serial: they share the machine's ports and CPU. */
-module.exports = { ...require('./jest.base.config.js'), rootDir: __dirname, testMatch: ['<rootDir>/tests/real-servers/**/*.test.ts'], testTimeout: 600000, maxWorkers: 1 };
+module.exports = { ...require('./jest.base.config.js'), rootDir: __dirname, roots: ['<rootDir>/tests'], testMatch: ['<rootDir>/tests/real-servers/**/*.test.ts'], testTimeout: 600000, maxWorkers: 1 };

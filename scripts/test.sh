@@ -4,15 +4,23 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages the tiers use: shellcheck for the scripts; tier 4 runs real servers configured from dist/.
-APT_PACKAGES=(
-  shellcheck openssl prometheus prometheus-alertmanager redis-server redis-tools
-  postgresql-15 postgresql-15-postgis-3 postgresql-15-cron postgresql-contrib pgbouncer pgbackrest patroni etcd-server etcd-client
-)
+# Host packages: shellcheck for the scripts, openssl for test certificates. The real-server tier (tier 4) runs the
+# production majors from Debian 13 packages (scripts/real-servers/packages.txt): natively on a Debian 13 host, or in
+# a Debian 13 root bootstrapped with debootstrap on a Debian 12 host (scripts/real-servers/debian13-root.sh).
+HOST_PACKAGES=(shellcheck openssl procps)
+debian_major=$(sed -n 's/^VERSION_ID="\{0,1\}\([0-9]*\).*/\1/p' /etc/os-release)
+# testing/unstable have no VERSION_ID: they are newer than 13.
+debian_major=${debian_major:-99}
+if ((debian_major >= 13)); then
+  mapfile -t SERVER_PACKAGES < <(grep -v '^\s*#' scripts/real-servers/packages.txt | grep -v '^\s*$')
+  HOST_PACKAGES+=("${SERVER_PACKAGES[@]}")
+else
+  HOST_PACKAGES+=(debootstrap)
+fi
 
 install_system_packages() {
   local missing=()
-  for p in "${APT_PACKAGES[@]}"; do
+  for p in "${HOST_PACKAGES[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
   done
   if ((${#missing[@]})); then
@@ -22,12 +30,36 @@ install_system_packages() {
     fi
     echo "==> apt-get install ${missing[*]}"
     apt-get update -qq
+    # Servers must not start at install time (the tests start their own on loopback).
+    local made_policy=0
+    if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+      printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 0755 /usr/sbin/policy-rc.d && made_policy=1
+    fi
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    if ((made_policy)); then rm -f /usr/sbin/policy-rc.d; fi
+  fi
+}
+
+# Where tier 4 runs its servers: '' (native Debian 13) or the Debian 13 root (mounted for the run, unmounted after).
+prepare_server_root() {
+  if ((debian_major >= 13)); then
+    export REAL_SERVER_ROOT=''
+  else
+    echo "==> Debian ${debian_major} host: Debian 13 root for the real-server tier"
+    REAL_SERVER_ROOT=$(bash scripts/real-servers/debian13-root.sh ensure)
+    export REAL_SERVER_ROOT
+    unmount_root=1
   fi
 }
 
 results=$(mktemp -d)
-trap 'rm -rf "$results"' EXIT
+unmount_root=0
+# shellcheck disable=SC2317 # called by the EXIT trap
+cleanup() {
+  rm -rf "$results"
+  if ((unmount_root)); then bash scripts/real-servers/debian13-root.sh umount || true; fi
+}
+trap cleanup EXIT
 
 run_jest() { # name, then jest arguments
   local name=$1
@@ -37,6 +69,7 @@ run_jest() { # name, then jest arguments
 }
 
 install_system_packages
+prepare_server_root
 if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
   echo "==> npm ci"
   npm ci --no-audit --no-fund
@@ -46,7 +79,7 @@ echo "==> typecheck (tsc, strict)"
 npx tsc -p tsconfig.json
 
 echo "==> shellcheck"
-shellcheck scripts/*.sh scripts/ci/*.sh .ci/run
+shellcheck scripts/*.sh scripts/ci/*.sh scripts/real-servers/*.sh .ci/run
 
 status=0
 # Tier 1 (unit: config, naming, versions) and tier 2 (synth assertions, cdk-nag) per package.

@@ -2,6 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { runServerStatus } from './runtime';
 import { parse, stringify } from 'yaml';
 import { renderedConfigMap, renderedObject } from './support';
 
@@ -13,7 +14,7 @@ import { renderedConfigMap, renderedObject } from './support';
  * The credential files are read by Alertmanager only when it notifies; the test proves the pod mounts them from the
  * ExternalSecret under exactly those paths.
  */
-const AMTOOL = process.env.AMTOOL ?? 'amtool';
+const AMTOOL = 'amtool';
 const MONITORING_NS = 'monitoring';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'alertmanager-config-'));
 const templateText = renderedConfigMap(MONITORING_NS, 'alertmanager-config')['alertmanager.yml'];
@@ -51,7 +52,7 @@ const file = path.join(dir, 'alertmanager.yml');
 fs.writeFileSync(file, renderedText);
 
 function amtool(args: string[]): { status: number | null; output: string } {
-  const r = spawnSync(AMTOOL, args, { encoding: 'utf8', timeout: 60_000 });
+  const r = runServerStatus(AMTOOL, args, { timeoutMs: 60_000 });
   if (r.error) throw new Error(`cannot run ${AMTOOL} (apt-get install prometheus-alertmanager): ${r.error.message}`);
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }

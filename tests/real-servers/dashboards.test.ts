@@ -1,7 +1,7 @@
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { runServerStatus } from './runtime';
 import { parse, stringify } from 'yaml';
 import { ENV, REPO, Substitutions } from './support';
 
@@ -13,7 +13,7 @@ import { ENV, REPO, Substitutions } from './support';
  * config labels them, next to the rendered Prometheus rules: each must return series, carrying every label its
  * legend names. Grafana's built-in interval variables are replaced by fixed durations (printed as substitutions).
  */
-const PROMTOOL = process.env.PROMTOOL ?? 'promtool';
+const PROMTOOL = 'promtool';
 const MONITORING_NS = 'monitoring';
 const RENDERED_DIR = path.join(REPO, 'dist', 'k8s', ENV, MONITORING_NS);
 const DASHBOARDS_FILE = path.join(RENDERED_DIR, 'configmap-grafana-dashboards.yaml');
@@ -93,7 +93,7 @@ function allPanels(panels: readonly Panel[]): Panel[] {
 }
 
 function promtool(args: string[], cwd?: string): { status: number | null; output: string } {
-  const r = spawnSync(PROMTOOL, args, { cwd, encoding: 'utf8', timeout: 300_000 });
+  const r = runServerStatus(PROMTOOL, args, { cwd, timeoutMs: 300_000 });
   if (r.error) throw new Error(`cannot run ${PROMTOOL} (apt-get install prometheus): ${r.error.message}`);
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }

@@ -7,6 +7,7 @@ import { ChildProcess, execFile, execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { stringify } from 'yaml';
+import { serverArgv, spawnServer } from './runtime';
 import {
   asPostgres,
   dataNamespace,
@@ -116,9 +117,7 @@ export function killPostmaster(pidFileOrDataDir: string): number | undefined {
 
 /** A background process as root, in its own process group, registered for cleanup. */
 function spawnRoot(cmd: string, args: string[], log: string, cleanup: Cleanup): ChildProcess {
-  const out = fs.openSync(log, 'a');
-  const child = spawn(cmd, args, { stdio: ['ignore', out, out], detached: true });
-  fs.closeSync(out);
+  const child = spawnServer(cmd, args, { log });
   if (child.pid) cleanup.groups.add(child.pid);
   return child;
 }
@@ -128,7 +127,7 @@ export interface Etcd {
   readonly log: string;
 }
 
-/** etcd 3.4 on loopback: the stand-in for the Kubernetes API as Patroni's DCS. */
+/** etcd (Debian 13: 3.5) on loopback: the stand-in for the Kubernetes API as Patroni's DCS. */
 export async function startEtcd(cleanup: Cleanup): Promise<Etcd> {
   const dir = scratchDir('etcd');
   cleanup.dirs.add(dir);
@@ -218,7 +217,7 @@ export async function memberConfig(name: string, etcd: Etcd, shared: SharedFiles
   const k8sKeys = Object.keys(cfg.kubernetes ?? {}).join(', ');
   delete cfg.kubernetes;
   cfg.etcd3 = { hosts: `127.0.0.1:${etcd.clientPort}` };
-  subs.add(`DCS: the kubernetes section (${k8sKeys}) removed, etcd3 {hosts: 127.0.0.1:<port>} (a local etcd 3.4) instead; Debian's Patroni 3.0.2 would not know the Patroni 4 label options (leader_label_value, follower_label_value) anyway`);
+  subs.add(`DCS: the kubernetes section (${k8sKeys}) removed, etcd3 {hosts: 127.0.0.1:<port>} (a local etcd 3.5) instead (patroni-kubernetes.test.ts runs the kubernetes section against an API stub)`);
 
   cfg.name = name;
   subs.add('name: member1/member2 (the StatefulSet sets PATRONI_NAME to the pod name)');
@@ -311,7 +310,7 @@ export function patroniEnv(member: Member, subs: Substitutions): Record<string, 
   subs.add('PGHOST (rendered container env /var/run/postgresql): the member\'s temp socket directory');
   subs.add(`PATH: ${PG_BIN} first (Debian keeps the PostgreSQL server binaries off PATH; the image has them on PATH; postgresql.bin_dir left unset as rendered)`);
   return {
-    PATH: `${PG_BIN}:/usr/local/bin:/usr/bin:/bin`,
+    PATH: `${PG_BIN}:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin`,
     PATRONI_SUPERUSER_PASSWORD: 'superuser-test-pw',
     PATRONI_REPLICATION_PASSWORD: 'replication-test-pw',
     PATRONI_REWIND_PASSWORD: TEST_PASSWORDS.REWIND_PASSWORD,
@@ -340,10 +339,11 @@ export function appConn(port: number): string {
 /** One statement as optibid_app over TCP; resolves with stdout or rejects with stderr. */
 export function appPsql(port: number, sql: string, timeoutMs = 5000): Promise<string> {
   return new Promise((resolve, reject) => {
+    const [file, argv] = serverArgv('psql', [appConn(port), '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', sql], { env: { PGPASSWORD: TEST_PASSWORDS.APP_PASSWORD } });
     execFile(
-      'psql',
-      [appConn(port), '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', sql],
-      { env: { ...process.env, PGPASSWORD: TEST_PASSWORDS.APP_PASSWORD }, timeout: timeoutMs, encoding: 'utf8' },
+      file,
+      argv,
+      { timeout: timeoutMs, encoding: 'utf8' },
       (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout.trim())),
     );
   });
@@ -364,10 +364,8 @@ export class AckWriter {
   readonly exited: Promise<number | null>;
 
   constructor(port: number, private readonly table: string) {
-    this.proc = spawn('psql', [appConn(port), '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1'], {
-      env: { ...process.env, PGPASSWORD: TEST_PASSWORDS.APP_PASSWORD },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const [file, argv] = serverArgv('psql', [appConn(port), '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1'], { env: { PGPASSWORD: TEST_PASSWORDS.APP_PASSWORD } });
+    this.proc = spawn(file, argv, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.exited = new Promise((r) => this.proc.on('close', (code) => r(code)));
     this.proc.stdin!.on('error', () => undefined);
     this.proc.stderr!.on('data', (d) => (this.stderr += d));

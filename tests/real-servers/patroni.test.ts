@@ -78,7 +78,7 @@ beforeAll(async () => {
       async () => {
         const members = await clusterMembers(m1);
         const standby = members.find((x) => x.name === 'member2');
-        if (!(standby && standby.role === 'sync_standby' && standby.state === 'running')) return false;
+        if (!(standby && standby.role === 'sync_standby' && standby.state === 'streaming')) return false;  // Patroni 4 reports a streaming replica's state as 'streaming' (patroni/postgresql/__init__.py, replica state from pg_stat_wal_receiver)
         return m1.psql("SELECT application_name || '|' || state || '|' || sync_state FROM pg_stat_replication") === 'member2|streaming|sync';
       },
       240_000,

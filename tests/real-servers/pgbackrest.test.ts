@@ -1,6 +1,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { pgrep, runServerStatus, serverArgv, serverVersion } from './runtime';
 import { IniChange, keptOptions, parseIni, substituteIni } from './pgbackrest-support';
 import {
   asPostgres,
@@ -20,7 +21,7 @@ import {
 } from './support';
 
 /**
- * Real-server test 3: pgBackRest 2.45 with the rendered pgbackrest.conf (database pods) and restore.conf (PITR
+ * Real-server test 3: pgBackRest 2.55 with the rendered pgbackrest.conf (database pods) and restore.conf (PITR
  * CronJob): stanza-create, full backup, writes around a target time, WAL switch, point-in-time restore into a new data
  * directory with the rendered restore command, and exactly the rows committed before the target.
  */
@@ -41,7 +42,7 @@ let dbChanges: IniChange[];
 let restoreChanges: IniChange[];
 let pg: PgServer | undefined;
 let restored: { dataDir: string; port: number; socketDir: string; log: string } | undefined;
-/** Options pgBackRest 2.45 warned about or rejected, with its own words. */
+/** Options pgBackRest 2.55 warned about or rejected, with its own words. */
 const rejected: string[] = [];
 
 interface Run {
@@ -51,8 +52,7 @@ interface Run {
 
 /** pgBackRest as the postgres OS user; stdout and stderr both kept (warnings about options go to stderr). */
 function pgbackrest(args: string[], env: Record<string, string> = {}, timeoutMs = 300_000): Run {
-  const envArgs = Object.entries(env).map(([k, v]) => `${k}=${v}`);
-  const r = spawnSync('runuser', ['-u', 'postgres', '--', 'env', ...envArgs, 'pgbackrest', ...args], { encoding: 'utf8', timeout: timeoutMs });
+  const r = runServerStatus('pgbackrest', args, { user: 'postgres', env, timeoutMs });
   noteOptionWarnings(`pgbackrest ${args.join(' ')}`, `${r.stdout}\n${r.stderr}`);
   if (r.status !== 0) throw new Error(`pgbackrest ${args.join(' ')} exited ${r.status ?? r.signal}:\n${r.stdout}\n${r.stderr}`);
   return { stdout: r.stdout, stderr: r.stderr };
@@ -63,7 +63,7 @@ function noteOptionWarnings(what: string, output: string): void {
     if (/(WARN|ERROR).*(option|configuration)/i.test(line)) {
       const msg = `${what}: ${line.trim()}`;
       if (!rejected.includes(msg)) rejected.push(msg);
-      subs.add(`REJECTED/WARNED by pgBackRest 2.45: ${line.trim()}`);
+      subs.add(`REJECTED/WARNED by pgBackRest 2.55: ${line.trim()}`);
     }
   }
 }
@@ -136,7 +136,7 @@ afterAll(async () => {
   // archive-async leaves a background archive-push process for a moment: let it finish before removing its paths.
   await waitFor(
     'the async archive-push of this test to exit',
-    () => spawnSync('pgrep', ['-u', 'postgres', '-f', root ?? '/nonexistent'], { encoding: 'utf8' }).status !== 0,
+    () => !pgrep('postgres', root ?? '/nonexistent'),
     60_000,
     500,
   ).catch((e) => console.log(String(e)));
@@ -150,7 +150,7 @@ afterAll(async () => {
     if (d) fs.rmSync(d, { recursive: true, force: true });
   }
   subs.report('pgbackrest');
-  if (rejected.length) console.log(`pgbackrest: options pgBackRest 2.45 warned about or rejected:\n${rejected.map((r) => `  - ${r}`).join('\n')}`);
+  if (rejected.length) console.log(`pgbackrest: options pgBackRest 2.55 warned about or rejected:\n${rejected.map((r) => `  - ${r}`).join('\n')}`);
 });
 
 test('the test configs differ from the rendered ones only by the recorded substitutions', () => {
@@ -224,7 +224,8 @@ test('point-in-time restore with the rendered restore command returns exactly th
   writeAsPostgres(path.join(root, 'pitr-restore.sh'), testScript, 0o755);
 
   const t0 = Date.now();
-  const out = spawnSync('runuser', ['-u', 'postgres', '--', 'env', `PITR_TARGET=${target}`, `PGBACKREST_CONFIG=${restoreConf}`, '/bin/sh', '-c', testScript], {
+  const [file, argv] = serverArgv('/bin/sh', ['-c', testScript], { user: 'postgres', env: { PITR_TARGET: target, PGBACKREST_CONFIG: restoreConf } });
+  const out = spawnSync(file, argv, {
     encoding: 'utf8',
     timeout: 300_000,
   });

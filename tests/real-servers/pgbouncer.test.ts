@@ -4,7 +4,7 @@ import { appServerConnections, iniSection, initPgbench, parsePgbench, pgbouncerC
 import { dataNamespace, ENV, PgServer, renderedObject, runRenderedInit, startRenderedPostgres, Substitutions, TEST_PASSWORDS } from './support';
 
 /**
- * Real-server test 2: PgBouncer with the rendered pgbouncer.ini in front of PostgreSQL 15 with the rendered
+ * Real-server test 2: PgBouncer with the rendered pgbouncer.ini in front of PostgreSQL 17 with the rendered
  * parameters: 1,000 concurrent pgbench clients (TPC-B-like writes, transaction pooling, client TLS) for at least
  * 20 s with no failed transaction and no aborted client, while the server-side connections of the application role,
  * sampled from pg_stat_activity every ~200 ms, never exceed the rendered max_db_connections of one instance.
@@ -15,6 +15,8 @@ const THREADS = 8;
 const STEADY_S = 20;
 /** pgbench -T counts the initial connection phase (1,000 TLS + SCRAM logins, ~4 s here), so it runs longer. */
 const PGBENCH_T = 30;
+/** Runs until the steady window is observed (each longer by the connection phase the previous run measured). */
+const MAX_RUNS = 3;
 const SCALE = 10;
 const SAMPLE_MS = 200;
 /** PgBouncer's own view (SHOW POOLS as the exporter's monitoring role), every 5th sample (~1 s). */
@@ -39,7 +41,7 @@ afterAll(async () => {
   subs.report('pgbouncer');
 });
 
-test('PgBouncer 1.18 runs every rendered setting that was not substituted', () => {
+test('PgBouncer 1.24 runs every rendered setting that was not substituted', () => {
   const config = Object.fromEntries(bouncer.show('CONFIG').map((r) => [r.key, r.value]));
   const substituted = new Set(['listen_addr', 'listen_port', 'auth_file', 'client_tls_cert_file', 'client_tls_key_file', 'logfile', 'pidfile']);
   const differing: string[] = [];
@@ -72,42 +74,62 @@ test('the pgbench result parser sees failed transactions and aborted clients', (
   expect(parsePgbench('pgbench: error: connection to server failed').failed).toBeNaN(); // no summary: not 0, so the load test fails
 });
 
-test(`${CLIENTS} pgbench clients for ~${STEADY_S} s: no failures, server connections within max_db_connections`, async () => {
+test(`${CLIENTS} pgbench clients, all connected for ${STEADY_S} s: no failures, server connections within max_db_connections`, async () => {
   expect(maxDbConnections).toBeGreaterThan(0);
-  const t0 = Date.now();
-  const server: { t: number; n: number }[] = [];
-  const pools: { t: number; clients: number; server: number }[] = [];
-  const result = await runPgbench({
-    port: bouncer.port,
-    clients: CLIENTS,
-    threads: THREADS,
-    durationS: PGBENCH_T,
-    sslmode: 'require',
-    log: path.join(bouncer.dir, 'pgbench.log'),
-    tickMs: SAMPLE_MS,
-    onTick: () => {
-      server.push({ t: (Date.now() - t0) / 1000, n: appServerConnections(pg) });
-      if (server.length % POOLS_EVERY === 1) {
-        const p = bouncer.show('POOLS').find((r) => r.database === 'optibid' && r.user === 'optibid_app');
-        if (p) {
-          const num = (k: string) => Number(p[k] ?? 0);
-          pools.push({ t: (Date.now() - t0) / 1000, clients: num('cl_active') + num('cl_waiting'), server: num('sv_active') + num('sv_idle') + num('sv_used') + num('sv_tested') + num('sv_login') });
+  // The steady window counts from the first sample that sees every client connected. pgbench -T includes the
+  // connection phase, whose length depends on the machine's load: when a run's window came out shorter than
+  // STEADY_S, the next run is longer by what the connection phase took (at most MAX_RUNS runs). Durations are
+  // printed, never asserted.
+  let durationS = PGBENCH_T;
+  let run = 0;
+  let server: { t: number; n: number }[] = [];
+  let pools: { t: number; clients: number; server: number }[] = [];
+  let result: Awaited<ReturnType<typeof runPgbench>>;
+  let fullS = 0;
+  let full: typeof pools = [];
+  const runs: string[] = [];
+  for (;;) {
+    run++;
+    const t0 = Date.now();
+    server = [];
+    pools = [];
+    result = await runPgbench({
+      port: bouncer.port,
+      clients: CLIENTS,
+      threads: THREADS,
+      durationS,
+      sslmode: 'require',
+      log: path.join(bouncer.dir, `pgbench-${run}.log`),
+      tickMs: SAMPLE_MS,
+      onTick: () => {
+        server.push({ t: (Date.now() - t0) / 1000, n: appServerConnections(pg) });
+        if (server.length % POOLS_EVERY === 1) {
+          const p = bouncer.show('POOLS').find((r) => r.database === 'optibid' && r.user === 'optibid_app');
+          if (p) {
+            const num = (k: string) => Number(p[k] ?? 0);
+            pools.push({ t: (Date.now() - t0) / 1000, clients: num('cl_active') + num('cl_waiting'), server: num('sv_active') + num('sv_idle') + num('sv_used') + num('sv_tested') + num('sv_login') });
+          }
         }
-      }
-    },
-  });
+      },
+    });
+    // The window during which PgBouncer held all clients at once (SHOW POOLS cl_active + cl_waiting).
+    full = pools.filter((p) => p.clients >= CLIENTS);
+    fullS = full.length ? full[full.length - 1].t - full[0].t : 0;
+    const connectS = full.length ? full[0].t : durationS;
+    runs.push(`run ${run}: pgbench -T ${durationS} s, all clients connected after ${connectS.toFixed(1)} s, for ${fullS.toFixed(1)} s`);
+    if (fullS >= STEADY_S || run >= MAX_RUNS || result.exitCode !== 0 || result.failed !== 0 || result.aborted !== 0) break;
+    durationS = Math.ceil(STEADY_S + connectS * 1.5 + 5);
+  }
   const maxServer = Math.max(...server.map((s) => s.n));
   const maxPoolServer = Math.max(...pools.map((p) => p.server));
   const intervals = server.slice(1).map((s, i) => s.t - server[i].t);
   const meanIntervalMs = (1000 * intervals.reduce((a, b) => a + b, 0)) / intervals.length;
   // The window during which PgBouncer held all clients at once (SHOW POOLS cl_active + cl_waiting).
-  const full = pools.filter((p) => p.clients >= CLIENTS);
-  const fullS = full.length ? full[full.length - 1].t - full[0].t : 0;
   console.log(
     [
-      `pgbouncer load (PgBouncer 1.18 with the rendered ${ENV} pgbouncer.ini: pool_mode=${rendered.pool_mode}, max_db_connections=${maxDbConnections}, default_pool_size=${rendered.default_pool_size}, reserve_pool_size=${rendered.reserve_pool_size}):`,
+      `pgbouncer load (PgBouncer 1.24 with the rendered ${ENV} pgbouncer.ini: pool_mode=${rendered.pool_mode}, max_db_connections=${maxDbConnections}, default_pool_size=${rendered.default_pool_size}, reserve_pool_size=${rendered.reserve_pool_size}):`,
       `  clients ${result.clients} (pgbench -j ${result.threads}, builtin TPC-B-like, -M simple, sslmode=require), pgbench -T ${result.durationS} s (wall ${result.wallS.toFixed(1)} s)`,
-      `  all ${CLIENTS} clients connected at once for ${fullS.toFixed(1)} s (SHOW POOLS every ~${(SAMPLE_MS * POOLS_EVERY) / 1000} s)`,
+      ...runs.map((r) => `  ${r} (SHOW POOLS every ~${(SAMPLE_MS * POOLS_EVERY) / 1000} s)`),
       `  transactions ${result.processed}, failed ${result.failed}, aborted clients ${result.aborted}, pgbench exit ${result.exitCode}`,
       `  TPS ${result.tps.toFixed(1)} (without initial connection time of ${result.initialConnectionMs.toFixed(0)} ms), latency average ${result.latencyMs.toFixed(1)} ms`,
       `  server connections of optibid_app: max ${maxServer} in pg_stat_activity over ${server.length} samples (mean interval ${meanIntervalMs.toFixed(0)} ms), max ${maxPoolServer} in SHOW POOLS; cap (max_db_connections) ${maxDbConnections}`,

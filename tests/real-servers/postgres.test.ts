@@ -1,7 +1,7 @@
 import { parse } from 'yaml';
 import { dataNamespace, PgServer, renderedConfigMap, renderedPatroni, runRenderedInit, startRenderedPostgres, Substitutions, TEST_PASSWORDS, TIMESCALEDB_AVAILABLE } from './support';
 
-/** Real-server test 1: PostgreSQL 15 with the rendered parameters, the rendered init SQL, least privilege. */
+/** Real-server test 1: PostgreSQL 17 with the rendered parameters, the rendered init SQL, least privilege. */
 const subs = new Substitutions();
 let pg: PgServer;
 

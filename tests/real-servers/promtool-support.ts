@@ -4,14 +4,14 @@
  * that breaks its threshold (the alert fires with exactly the expected labels and annotations) and one that does not
  * (the alert stays silent). The test files are generated here from ALERT_CASES.
  */
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { runServerStatus } from './runtime';
 import { parse, stringify } from 'yaml';
 import { ENV, REPO } from './support';
 
-export const PROMTOOL = process.env.PROMTOOL ?? 'promtool';
+export const PROMTOOL = 'promtool';
 export const RULES_CONFIGMAP = { namespace: 'monitoring', name: 'prometheus-rules' } as const;
 /** Where the rendered ConfigMap lives (production's figures unless REAL_SERVER_ENV says otherwise). */
 export const RULES_CONFIGMAP_FILE = path.join(REPO, 'dist', 'k8s', ENV, RULES_CONFIGMAP.namespace, `configmap-${RULES_CONFIGMAP.name}.yaml`);
@@ -72,7 +72,7 @@ export interface ProcResult {
 }
 
 export function promtool(args: string[], cwd?: string): ProcResult {
-  const r = spawnSync(PROMTOOL, args, { cwd, encoding: 'utf8', timeout: 300_000 });
+  const r = runServerStatus(PROMTOOL, args, { cwd, timeoutMs: 300_000 });
   if (r.error) throw new Error(`cannot run ${PROMTOOL} (apt-get install prometheus): ${r.error.message}`);
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }

@@ -3,15 +3,16 @@
  * servers on loopback. Every change to the rendered configuration is recorded as a substitution and printed, so a
  * reader sees exactly what differs from production.
  */
-import { execFileSync, spawn, ChildProcess } from 'child_process';
+import { execFileSync, ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
 
-export const REPO = path.resolve(__dirname, '../..');
-export const PG_BIN = '/usr/lib/postgresql/15/bin';
+import { PG_BIN, PG_MAJOR, REPO, runServer, serverFile, serverUid, spawnServer } from './runtime';
+
+export { PG_BIN, PG_MAJOR, REPO };
 /** The environment whose rendered files the tests run (the seed's production figures). */
 export const ENV = process.env.REAL_SERVER_ENV ?? 'production';
 
@@ -53,27 +54,17 @@ export function renderedObjectByLabel(namespace: string, kind: string, name: str
 
 /** Runs a command as the `postgres` OS user (initdb, postgres, pgbouncer and pgBackRest refuse root). */
 export function asPostgres(cmd: string, args: string[], opts: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): string {
-  const envArgs = Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`);
-  return execFileSync('runuser', ['-u', 'postgres', '--', 'env', ...envArgs, cmd, ...args], {
-    encoding: 'utf8',
-    input: opts.input,
-    timeout: opts.timeoutMs ?? 120_000,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  return runServer(cmd, args, { ...opts, user: 'postgres' });
 }
 
 /** Same, in the background (servers). The caller stops it. */
 export function spawnAsPostgres(cmd: string, args: string[], opts: { env?: Record<string, string>; log: string; shell?: boolean }): ChildProcess {
-  const envArgs = Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`);
-  const out = fs.openSync(opts.log, 'a');
-  fs.chownSync(opts.log, postgresUid(), postgresUid());
-  return spawn('runuser', ['-u', 'postgres', '--', 'env', ...envArgs, cmd, ...args], { stdio: ['ignore', out, out], detached: true });
+  return spawnServer(cmd, args, { ...opts, user: 'postgres' });
 }
 
-let uid: number | undefined;
+/** The postgres user of the server filesystem (Debian 13's packages created it there). */
 export function postgresUid(): number {
-  if (uid === undefined) uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
-  return uid;
+  return serverUid('postgres');
 }
 
 /** A scratch directory owned by the postgres user. */
@@ -126,7 +117,7 @@ export function selfSignedCert(dir: string): { cert: string; key: string } {
   return { cert, key };
 }
 
-export const TIMESCALEDB_AVAILABLE = fs.existsSync('/usr/share/postgresql/15/extension/timescaledb.control');
+export const TIMESCALEDB_AVAILABLE = fs.existsSync(serverFile(`/usr/share/postgresql/${PG_MAJOR}/extension/timescaledb.control`));
 
 /** The rendered Patroni configuration of the environment. */
 export function renderedPatroni(env = ENV): any {
@@ -153,7 +144,7 @@ export interface PgServer {
 }
 
 /**
- * initdb + start a PostgreSQL 15 server whose postgresql.conf and pg_hba.conf come from the rendered Patroni
+ * initdb + start a PostgreSQL 17 server whose postgresql.conf and pg_hba.conf come from the rendered Patroni
  * configuration (bootstrap.dcs.postgresql.parameters + postgresql.parameters, and pg_hba), with only ports, paths,
  * the cluster network and unavailable libraries substituted (recorded in `subs`).
  */
