@@ -11,39 +11,8 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as https from 'https';
 import * as path from 'path';
-import { runServer, serverFile, spawnServer } from './runtime';
+import { addHosts, runServer, spawnServer } from './runtime';
 import { Substitutions, waitFor } from './support';
-
-const HOSTS_BEGIN = '# >>> optibid real-server tier: moto';
-const HOSTS_END = '# <<< optibid real-server tier: moto';
-
-export interface Moto {
-  /** CA certificate that signed moto's server certificate (give it to clients as their CA file). */
-  readonly caFile: string;
-  readonly dir: string;
-  readonly log: string;
-  readonly region: string;
-  /** Environment for aws-cli with static test keys (setup and inspection only; workloads use their credential path). */
-  readonly adminEnv: Record<string, string>;
-  /** KMS key id created for the alias. */
-  readonly kmsKeyIds: Record<string, string>;
-  aws(args: string[], env?: Record<string, string>): string;
-  stop(): void;
-}
-
-function writeHostsBlock(names: string[]): void {
-  const file = serverFile('/etc/hosts');
-  const original = fs.readFileSync(file, 'utf8');
-  const without = removeBlock(original);
-  fs.writeFileSync(file, `${without}${without.endsWith('\n') ? '' : '\n'}${HOSTS_BEGIN}\n127.0.0.1 ${names.join(' ')}\n${HOSTS_END}\n`);
-}
-
-function removeBlock(text: string): string {
-  const a = text.indexOf(HOSTS_BEGIN);
-  if (a < 0) return text;
-  const b = text.indexOf(HOSTS_END, a);
-  return text.slice(0, a) + (b < 0 ? '' : text.slice(b + HOSTS_END.length + 1));
-}
 
 /** A CA and a server certificate for the given DNS names (openssl on the host). */
 function certificates(dir: string, names: string[]): { ca: string; cert: string; key: string } {
@@ -54,9 +23,9 @@ function certificates(dir: string, names: string[]): { ca: string; cert: string;
   const csr = path.join(dir, 'server.csr');
   const ext = path.join(dir, 'san.ext');
   const run = (args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
-  run(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=real-server tier moto CA', '-keyout', caKey, '-out', ca]);
+  run(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=real-server tier moto CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-keyout', caKey, '-out', ca]);
   run(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', `/CN=${names[0]}`, '-keyout', key, '-out', csr]);
-  fs.writeFileSync(ext, `subjectAltName=${[...names.map((n) => `DNS:${n}`), 'IP:127.0.0.1'].join(',')}\nextendedKeyUsage=serverAuth\n`);
+  fs.writeFileSync(ext, `subjectAltName=${[...names.map((n) => `DNS:${n}`), 'IP:127.0.0.1'].join(',')}\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n`);
   run(['x509', '-req', '-in', csr, '-CA', ca, '-CAkey', caKey, '-CAcreateserial', '-days', '2', '-extfile', ext, '-out', cert]);
   for (const f of [ca, cert]) fs.chmodSync(f, 0o644);
   fs.chmodSync(key, 0o600);
@@ -78,18 +47,18 @@ export async function startMoto(opts: { region: string; buckets: string[]; kmsAl
     's3.amazonaws.com',
   ];
   const { ca, cert, key } = certificates(dir, names);
-  writeHostsBlock(names);
+  const removeHosts = addHosts('moto', names.map((n) => ['127.0.0.1', n] as const));
   subs.add(`AWS: moto_server 5.1 (S3, KMS, STS) on 127.0.0.1:443 over TLS; ${names.join(', ')} resolve to 127.0.0.1 through the server filesystem's /etc/hosts; its certificate is signed by a test CA`);
   const log = path.join(dir, 'moto.log');
-  const proc = spawnServer('moto_server', ['-H', '127.0.0.1', '-p', '443', '-c', cert, '-k', key], { log });
+  const proc = spawnServer('python3', [path.join(__dirname, 'moto-launcher.py'), '-H', '127.0.0.1', '-p', '443', '-c', cert, '-k', key], { log });
+  subs.add('moto: started through tests/real-servers/moto-launcher.py, which routes unsigned requests for sts.amazonaws.com to STS (moto routes them by body only; AWS STS serves the GET form pgBackRest sends)');
   const stop = () => {
     try {
       if (proc.pid) process.kill(-proc.pid, 'SIGKILL');
     } catch {
       // gone
     }
-    const file = serverFile('/etc/hosts');
-    fs.writeFileSync(file, removeBlock(fs.readFileSync(file, 'utf8')));
+    removeHosts();
   };
   try {
     await waitFor(

@@ -105,3 +105,23 @@ export function serverVersion(cmd: string, args: readonly string[] = ['--version
 export function pgrep(user: string, needle: string): boolean {
   return spawnSync('pgrep', ['-u', String(serverUid(user)), '-f', needle], { encoding: 'utf8' }).status === 0;
 }
+
+/**
+ * Names in the server filesystem's /etc/hosts, in a block marked with `tag` (the cluster DNS of the pods, or AWS
+ * endpoints, resolved to loopback addresses). Returns the function that removes the block again.
+ */
+export function addHosts(tag: string, entries: readonly (readonly [ip: string, name: string])[]): () => void {
+  const file = serverFile('/etc/hosts');
+  const begin = `# >>> real-server tier: ${tag}`;
+  const end = `# <<< real-server tier: ${tag}`;
+  const strip = (text: string) => {
+    const a = text.indexOf(begin);
+    if (a < 0) return text;
+    const b = text.indexOf(end, a);
+    return text.slice(0, a) + (b < 0 ? '' : text.slice(b + end.length + 1));
+  };
+  const base = strip(fs.readFileSync(file, 'utf8'));
+  const lines = entries.map(([ip, name]) => `${ip} ${name}`).join('\n');
+  fs.writeFileSync(file, `${base}${base.endsWith('\n') || base === '' ? '' : '\n'}${begin}\n${lines}\n${end}\n`);
+  return () => fs.writeFileSync(file, strip(fs.readFileSync(file, 'utf8')));
+}
