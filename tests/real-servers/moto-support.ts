@@ -1,6 +1,6 @@
 /**
  * S3 + KMS + STS for the real-server tier: Debian 13's moto_server (moto 5.1) over TLS on loopback port 443, under
- * the real AWS host names. The server filesystem's /etc/hosts maps those names to 127.0.0.1 (a marked block, removed
+ * the real AWS host names. The server filesystem's /etc/hosts maps those names to a loopback address of its own (a marked block, removed
  * again), so the rendered endpoints (`repo1-s3-endpoint=s3.<region>.amazonaws.com`, host-style bucket addressing,
  * pgBackRest's fixed STS host `sts.amazonaws.com` for web-id: src/storage/s3/storage.c, S3_STS_HOST_STR) are used
  * unchanged. What differs from AWS is printed as substitutions: the CA that signs moto's certificate, and that moto
@@ -46,11 +46,13 @@ export async function startMoto(opts: { region: string; buckets: string[]; kmsAl
     `kms.${region}.amazonaws.com`,
     's3.amazonaws.com',
   ];
+  // A loopback address of its own, so two test files (or a leftover server) never contend for port 443.
+  const ip = `127.0.${100 + Math.floor(Math.random() * 100)}.${1 + Math.floor(Math.random() * 250)}`;
   const { ca, cert, key } = certificates(dir, names);
-  const removeHosts = addHosts('moto', names.map((n) => ['127.0.0.1', n] as const));
-  subs.add(`AWS: moto_server 5.1 (S3, KMS, STS) on 127.0.0.1:443 over TLS; ${names.join(', ')} resolve to 127.0.0.1 through the server filesystem's /etc/hosts; its certificate is signed by a test CA`);
+  const removeHosts = addHosts('moto', names.map((n) => [ip, n] as const));
+  subs.add(`AWS: moto_server 5.1 (S3, KMS, STS) on ${ip}:443 over TLS; ${names.join(', ')} resolve to it through the server filesystem's /etc/hosts; its certificate is signed by a test CA`);
   const log = path.join(dir, 'moto.log');
-  const proc = spawnServer('python3', [path.join(__dirname, 'moto-launcher.py'), '-H', '127.0.0.1', '-p', '443', '-c', cert, '-k', key], { log });
+  const proc = spawnServer('python3', [path.join(__dirname, 'moto-launcher.py'), '-H', ip, '-p', '443', '-c', cert, '-k', key], { log });
   subs.add('moto: started through tests/real-servers/moto-launcher.py, which routes unsigned requests for sts.amazonaws.com to STS (moto routes them by body only; AWS STS serves the GET form pgBackRest sends)');
   const stop = () => {
     try {
@@ -62,10 +64,10 @@ export async function startMoto(opts: { region: string; buckets: string[]; kmsAl
   };
   try {
     await waitFor(
-      'moto_server on 127.0.0.1:443',
+      `moto_server on ${ip}:443`,
       () =>
         new Promise<boolean>((resolve) => {
-          const req = https.request({ host: '127.0.0.1', port: 443, servername: names[0], path: '/', ca: fs.readFileSync(ca), method: 'GET', timeout: 2000 }, (res) => {
+          const req = https.request({ host: ip, port: 443, servername: names[0], path: '/', ca: fs.readFileSync(ca), method: 'GET', timeout: 2000 }, (res) => {
             res.resume();
             resolve((res.statusCode ?? 0) > 0);
           });

@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { stringify } from 'yaml';
 import { serverArgv, spawnServer } from './runtime';
+import { initSqlForServer, posixPgbackrestConf } from './pgbackrest-support';
 import {
   asPostgres,
   dataNamespace,
@@ -167,6 +168,7 @@ export interface Member {
   readonly pgPort: number;
   readonly apiPort: number;
   readonly configFile: string;
+  readonly pgbackrestConf: string;
   readonly log: string;
   proc?: ChildProcess;
   /** Resolves with the exit code when the member's Patroni process (runuser) exits. */
@@ -190,7 +192,7 @@ export function prepareShared(subs: Substitutions, cleanup: Cleanup): SharedFile
   const init = renderedConfigMap(dataNamespace(), 'postgres-init');
   const dir = scratchDir('patroni-init');
   cleanup.dirs.add(dir);
-  writeAsPostgres(path.join(dir, 'init.sql'), init['init.sql'], 0o644);
+  writeAsPostgres(path.join(dir, 'init.sql'), initSqlForServer(init['init.sql'], TIMESCALEDB_AVAILABLE, subs), 0o644);
   const script = init['post-bootstrap.sh'].replace(/\/etc\/postgres-init\/init\.sql/g, path.join(dir, 'init.sql'));
   writeAsPostgres(path.join(dir, 'post-bootstrap.sh'), script, 0o755);
   subs.add(`post_bootstrap: a copy of the rendered post-bootstrap.sh in ${dir} (init.sql read from there instead of /etc/postgres-init); the init passwords (APP_PASSWORD...) in Patroni's environment as the Secret's envFrom provides them`);
@@ -260,6 +262,9 @@ export async function memberConfig(name: string, etcd: Etcd, shared: SharedFiles
 
   cfg.bootstrap.post_bootstrap = shared.postBootstrap;
 
+  // post_bootstrap creates the pgBackRest stanza: a posix repository in the member's directory.
+  const pgbackrestConf = posixPgbackrestConf(root, { dataDir, port: pgPort, socketDir }, subs);
+
   const configFile = path.join(root, 'patroni.yml');
   writeAsPostgres(configFile, stringify(cfg));
   const member: Member = {
@@ -270,6 +275,7 @@ export async function memberConfig(name: string, etcd: Etcd, shared: SharedFiles
     pgPort,
     apiPort,
     configFile,
+    pgbackrestConf,
     log: path.join(root, 'patroni.log'),
     psql: (sql, db = 'postgres') => asPostgres('psql', ['-h', socketDir, '-p', String(pgPort), '-d', db, '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', sql], { timeoutMs: 10_000 }).trim(),
     api: async (p) => {
@@ -315,6 +321,7 @@ export function patroniEnv(member: Member, subs: Substitutions): Record<string, 
     PATRONI_REPLICATION_PASSWORD: 'replication-test-pw',
     PATRONI_REWIND_PASSWORD: TEST_PASSWORDS.REWIND_PASSWORD,
     PGHOST: member.socketDir,
+    PGBACKREST_CONFIG: member.pgbackrestConf,
     ...TEST_PASSWORDS,
   };
 }

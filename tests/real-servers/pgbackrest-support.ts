@@ -2,7 +2,9 @@
  * Tier 4 support for the pgBackRest test: rewrite a rendered pgbackrest.conf (INI) with the recorded substitutions
  * only, and prove that every other rendered option is kept byte for byte.
  */
-import { Substitutions } from './support';
+import * as fs from 'fs';
+import * as path from 'path';
+import { dataNamespace, postgresUid, renderedConfigMap, Substitutions, writeAsPostgres } from './support';
 
 export interface IniEntry {
   section: string;
@@ -74,4 +76,47 @@ export function keptOptions(rendered: string, actual: string, changes: IniChange
   const now = parseIni(actual);
   const differing = kept.filter((e) => !now.some((n) => n.section === e.section && n.key === e.key && n.value === e.value));
   return { kept, differing };
+}
+
+/**
+ * The rendered database pgbackrest.conf on a posix repository under `dir` (tests that do not exercise S3 still run
+ * the rendered post_bootstrap, which creates the stanza). Returns the config path.
+ */
+export function posixPgbackrestConf(dir: string, pg: { dataDir: string; port: number; socketDir: string }, subs: Substitutions): string {
+  const rendered = renderedConfigMap(dataNamespace(), 'postgres-pgbackrest')['pgbackrest.conf'];
+  const repo = path.join(dir, 'pgbackrest-repo');
+  const lock = path.join(dir, 'pgbackrest-lock');
+  const spool = path.join(dir, 'pgbackrest-spool');
+  for (const d of [repo, lock, spool]) {
+    fs.mkdirSync(d, { recursive: true, mode: 0o750 });
+    fs.chownSync(d, postgresUid(), postgresUid());
+  }
+  const s3 = parseIni(rendered).filter((e) => e.section === 'global' && e.key.startsWith('repo1-s3-'));
+  const file = path.join(dir, 'pgbackrest.conf');
+  const text = substituteIni(
+    rendered,
+    [
+      { section: 'global', key: 'repo1-type', value: 'posix', why: 'a posix repository in a scratch dir (postgres-lifecycle.test.ts runs the S3 path through moto)' },
+      { section: 'global', key: 'repo1-path', value: repo, why: 'path' },
+      ...s3.map((e) => ({ section: 'global', key: e.key, value: null, why: 'S3-only option' })),
+      { section: 'global', key: 'spool-path', value: spool, why: 'path' },
+      { section: 'global', key: 'lock-path', value: lock, why: 'path' },
+      { section: 'optibid', key: 'pg1-path', value: pg.dataDir, why: 'path' },
+      { section: 'optibid', key: 'pg1-port', value: String(pg.port), why: 'test port' },
+      { section: 'optibid', key: 'pg1-socket-path', value: pg.socketDir, why: 'path' },
+    ],
+    subs,
+    'pgbackrest.conf',
+  );
+  writeAsPostgres(file, text, 0o640);
+  return file;
+}
+
+/** init.sql without TimescaleDB where the server lacks it (Debian does not package it): the one line, reported. */
+export function initSqlForServer(sql: string, available: boolean, subs: Substitutions): string {
+  if (available) return sql;
+  const line = /^CREATE EXTENSION IF NOT EXISTS timescaledb;$/m;
+  if (!line.test(sql)) throw new Error('the rendered init.sql has no `CREATE EXTENSION IF NOT EXISTS timescaledb;` line');
+  subs.add('init.sql: `CREATE EXTENSION IF NOT EXISTS timescaledb;` removed (TimescaleDB is not packaged in Debian; production creates it unconditionally)');
+  return sql.replace(line, "\\echo 'timescaledb not packaged on this test server: skipped'");
 }

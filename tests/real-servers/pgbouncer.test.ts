@@ -150,10 +150,13 @@ test(`${CLIENTS} pgbench clients, all connected for ${STEADY_S} s: no failures, 
   expect(maxPoolServer).toBeLessThanOrEqual(maxDbConnections);
 });
 
-test('replicas x max_db_connections stays within the database pooling cap', () => {
-  const replicas: number = renderedObject(dataNamespace(), 'Deployment', 'pgbouncer').spec.replicas;
+test('the rollout peak (replicas + maxSurge) x max_db_connections stays within the database pooling cap', () => {
+  const deployment = renderedObject(dataNamespace(), 'Deployment', 'pgbouncer');
+  const replicas: number = deployment.spec.replicas;
+  const surge = Number(deployment.spec.strategy?.rollingUpdate?.maxSurge ?? 0);
+  const peak = replicas + surge;
   const cap = loadEnvironment(ENV).database.poolingCap;
-  console.log(`pgbouncer cap: ${replicas} replicas x max_db_connections ${maxDbConnections} = ${replicas * maxDbConnections} server connections <= database.poolingCap ${cap}`);
+  console.log(`pgbouncer cap: (${replicas} replicas + maxSurge ${surge}) x max_db_connections ${maxDbConnections} = ${peak * maxDbConnections} server connections during a rollout <= database.poolingCap ${cap}`);
   expect(replicas).toBeGreaterThan(0);
-  expect(replicas * maxDbConnections).toBeLessThanOrEqual(cap);
+  expect(peak * maxDbConnections).toBeLessThanOrEqual(cap);
 });

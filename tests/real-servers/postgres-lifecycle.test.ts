@@ -1,10 +1,11 @@
 import { ChildProcess, spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as net from 'net';
 import * as path from 'path';
 import { parse, stringify } from 'yaml';
 import { Moto, startMoto } from './moto-support';
 import { Cleanup, Etcd, killPostmaster, pgidOf, killGroup, sleep, startEtcd, gone } from './patroni-support';
-import { IniChange, parseIni, substituteIni } from './pgbackrest-support';
+import { IniChange, initSqlForServer, parseIni, substituteIni } from './pgbackrest-support';
 import { addHosts, PG_BIN, runServerStatus, serverArgv, serverUid, spawnServer } from './runtime';
 import { postgresServedFingerprint, tlsServedFingerprint } from './served-certificate';
 import {
@@ -158,8 +159,11 @@ function patroniCommand(m: MemberState): { cmd: string; args: string[]; env: Rec
     writeAsPostgres(copy, mountedFile(script), 0o755);
     mapped[mapped.indexOf(script)] = copy;
   }
-  e.PATRONI_CONFIG_FILE = m.patroniYml;
+  e.PG_PATRONI_CONFIG = m.patroniYml;
   e.PGDATA = m.dataDir;
+  e.TLS_DIR = m.serverTls;
+  e.TLS_WATCH_SECONDS = '2';
+  subs.add('start.sh env: PGDATA, PG_PATRONI_CONFIG, TLS_DIR the member paths; TLS_WATCH_SECONDS 2 instead of the default 30 (the rotation test waits less)');
   return { cmd: mapped[0], args: mapped.slice(1), env: e };
 }
 
@@ -193,22 +197,46 @@ async function stopPatroni(m: MemberState): Promise<void> {
   }
   await waitFor(`${m.name}'s Patroni to exit`, () => gone(pid), 120_000, 300).catch(() => (pg ? killGroup(pg) : undefined));
   killPostmaster(m.dataDir);
+  await waitFor(`${m.name}'s PostgreSQL to stop`, () => !fs.existsSync(path.join(m.dataDir, 'postmaster.pid')) || postmasterGone(m), 60_000, 300);
   m.patroni = undefined;
+}
+
+function postmasterGone(m: MemberState): boolean {
+  try {
+    const pid = Number(fs.readFileSync(path.join(m.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    return !(pid > 1) || gone(pid);
+  } catch {
+    return true;
+  }
 }
 
 function startTlsServer(m: MemberState): void {
   const c = container('pgbackrest');
   const command: string[] = [...(c.command ?? []), ...(c.args ?? [])];
-  const e = { ...env(c), PGBACKREST_CONFIG: m.conf, ...webIdentityEnv(podSpec.serviceAccountName) };
+  const e = { ...env(c), PGBACKREST_CONFIG: m.conf, TLS_DIR: m.pgbackrestTls, TLS_WATCH_SECONDS: '2', ...webIdentityEnv(podSpec.serviceAccountName) };
   const script = command.find((a) => a.endsWith('.sh'));
   if (script) {
     const copy = path.join(m.root, `tls-${path.basename(script)}`);
     writeAsPostgres(copy, mountedFile(script), 0o755);
     command[command.indexOf(script)] = copy;
   }
-  m.tlsServer = spawnServer(command[0], command.slice(1), { user: 'postgres', env: e, log: m.tlsLog });
-  if (m.tlsServer.pid) cleanup.groups.add(m.tlsServer.pid);
+  // The kubelet restarts a container whose process ended (restartPolicy Always): so does the test.
+  const spawnOnce = () => {
+    const child = spawnServer(command[0], command.slice(1), { user: 'postgres', env: e, log: m.tlsLog });
+    if (child.pid) cleanup.groups.add(child.pid);
+    child.on('exit', (code, signal) => {
+      if (stopping) return;
+      tlsRestarts.push(`${m.name} pgbackrest container ended (${code ?? signal}); restarted as the kubelet would`);
+      setTimeout(() => {
+        if (!stopping) m.tlsServer = spawnOnce();
+      }, 1000);
+    });
+    return child;
+  };
+  m.tlsServer = spawnOnce();
 }
+let stopping = false;
+const tlsRestarts: string[] = [];
 
 function certFor(kind: 'server' | 'pgbackrest' | 'client', authority: Ca): Record<string, string> {
   const dns = (name: string) => renderedObject(NS, 'Certificate', name).spec;
@@ -309,7 +337,7 @@ async function memberSetup(i: number): Promise<MemberState> {
   const init = renderedConfigMap(NS, 'postgres-init');
   for (const [k, v] of Object.entries(init)) {
     let text = v.split('/etc/postgres-init/').join(`${initDir}/`);
-    if (k === 'init.sql' && !TIMESCALEDB_AVAILABLE) text = text.replace(/^CREATE EXTENSION IF NOT EXISTS timescaledb;$/m, '-- (test) timescaledb not packaged in Debian');
+    if (k === 'init.sql') text = initSqlForServer(text, TIMESCALEDB_AVAILABLE, subs);
     writeAsPostgres(path.join(initDir, k), text, 0o755);
   }
   fs.chownSync(initDir, serverUid('postgres'), serverUid('postgres'));
@@ -319,7 +347,17 @@ async function memberSetup(i: number): Promise<MemberState> {
   return m;
 }
 
+/** A leftover server from an interrupted run would answer in place of this run's: refuse to start then. */
+async function assertFree(ip: string, port: number): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', (e) => reject(new Error(`${ip}:${port} is taken (${(e as Error).message}): a server left over from an interrupted run? (\`ss -ltnp | grep ${port}\`)`)));
+    srv.listen(port, ip, () => srv.close(() => resolve()));
+  });
+}
+
 beforeAll(async () => {
+  for (let i = 0; i < 2; i++) for (const port of [PG_PORT, API_PORT, TLS_PORT]) await assertFree(`127.0.0.${10 + i}`, port);
   tmp = scratchDir('lifecycle');
   cleanup.dirs.add(tmp);
   const region = globalOpt(dbConfRendered, 'repo1-s3-region')!;
@@ -372,13 +410,15 @@ beforeAll(async () => {
   const t1 = Date.now();
   startPatroni(members[1]);
   await step('postgres-1 joins as a streaming replica', () =>
-    waitFor('postgres-1 streaming', async () => (await clusterView(members[0])).some((x) => x.name === members[1].name && x.state === 'streaming'), 300_000, 500),
+    waitFor('postgres-1 streaming', () => streaming(members[1]), 300_000, 500),
   );
   figures.push(`postgres-1 joined and streaming: ${((Date.now() - t1) / 1000).toFixed(1)} s`);
   psqlAt(members[0], 'CREATE TABLE IF NOT EXISTS app.lifecycle (id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT clock_timestamp(), pad text)', 'optibid');
 });
 
 afterAll(() => {
+  stopping = true;
+  if (tlsRestarts.length) figures.push(`pgBackRest TLS server container restarts: ${tlsRestarts.join('; ')}`);
   for (const m of members) killPostmaster(m.dataDir);
   cleanup.run();
   moto?.stop();
@@ -386,6 +426,11 @@ afterAll(() => {
   console.log(`postgres-lifecycle figures:\n${figures.map((f) => `  - ${f}`).join('\n')}`);
   subs.report('postgres-lifecycle');
 });
+
+/** The member's own PostgreSQL streams from the primary (the leader's /cluster view lags by the member TTL). */
+function streaming(m: MemberState): boolean {
+  return psqlAt(m, 'SELECT status FROM pg_stat_wal_receiver') === 'streaming';
+}
 
 function leader(): MemberState {
   return members[0];
@@ -453,11 +498,12 @@ test('(a) a member restarts through the rendered command after the kubelet re-ap
   await stopPatroni(m);
   kubeletFsGroupChange(path.dirname(m.dataDir));
   const mode = (fs.statSync(m.dataDir).mode & 0o7777).toString(8);
+  expect(mode).toBe('2770'); // what PostgreSQL refuses (miscinit.c checkDataDir): the scenario has teeth
   subs.add(`(a) the volume's permissions changed as the kubelet does for fsGroup (group rw, setgid directories): PGDATA ${mode}; rendered fsGroupChangePolicy ${policy ?? 'unset (Always)'}`);
   const t0 = Date.now();
   startPatroni(m);
   await step('postgres-1 streams again after the restart', () =>
-    waitFor('postgres-1 streaming', async () => (await clusterView(members[0])).some((x) => x.name === m.name && x.state === 'streaming'), 180_000, 500),
+    waitFor('postgres-1 streaming', () => streaming(m), 180_000, 500),
   );
   figures.push(`(a) restart after the fsGroup change (PGDATA was ${mode}): streaming again after ${((Date.now() - t0) / 1000).toFixed(1)} s; PGDATA now ${(fs.statSync(m.dataDir).mode & 0o7777).toString(8)}`);
   expect(fs.statSync(m.dataDir).mode & 0o077).toBe(0);
@@ -468,6 +514,7 @@ test('(c) certificate rotation with a new CA and new keys: the processes serve t
   const before = await postgresServedFingerprint(m.ip, PG_PORT);
   const ca2 = makeCa(path.join(tmp, 'ca-2'), 'data-ca-2');
   writeCerts(ca2);
+  ca = ca2;
   const want = fingerprint(fs.readFileSync(path.join(m.serverTls, 'tls.crt'), 'utf8'));
   const wantTls = fingerprint(fs.readFileSync(path.join(m.pgbackrestTls, 'tls.crt'), 'utf8'));
   expect(want).not.toBe(before);
@@ -503,7 +550,7 @@ test('(b) a replica rebuilt from a backup older than wal_keep_size catches up fr
   const t0 = Date.now();
   startPatroni(m);
   await step('the rebuilt postgres-1 streams', () =>
-    waitFor('postgres-1 streaming', async () => (await clusterView(members[0])).some((x) => x.name === m.name && x.state === 'streaming'), 600_000, 1000),
+    waitFor('postgres-1 streaming', () => streaming(m), 600_000, 1000),
   );
   figures.push(`(b) rebuild: ${(walBytes / 2 ** 20).toFixed(0)} MiB of WAL written since the backup (oldest segment kept on the primary ${oldest}); streaming after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   await waitFor('the replica to have every row', () => psqlAt(m, 'SELECT count(*) FROM app.lifecycle', 'optibid') === rows, 120_000, 1000);
@@ -536,22 +583,36 @@ test('(e) point-in-time restore with the rendered restore job returns exactly th
   }
   const restoreConf = path.join(restoreRoot, 'restore.conf');
   writeAsPostgres(restoreConf, substituteIni(backupConfig['restore.conf'], restoreChanges, subs, 'restore.conf (PITR job)'), 0o640);
-  const script = String(c.command[2]).split(volumeMount).join(restoreRoot);
-  const e = { ...env(c), PGBACKREST_CONFIG: restoreConf, PITR_TARGET: target, ...webIdentityEnv(cron.spec.jobTemplate.spec.template.spec.serviceAccountName) };
-  const [file, argv] = serverArgv(c.command[0], [c.command[1], script], { user: 'postgres', env: e });
+  const scriptPath = [...c.command, ...(c.args ?? [])].find((x: string) => x.endsWith('.sh'));
+  if (!scriptPath) throw new Error(`the rendered PITR job runs no script: ${JSON.stringify(c.command)}`);
+  const scriptFile = path.join(restoreRoot, path.basename(scriptPath));
+  writeAsPostgres(scriptFile, backupConfig[path.basename(scriptPath)], 0o755);
+  const dataDir = path.join(restoreRoot, path.relative(volumeMount, '/home/postgres/pgdata/data'));
+  const runDir = path.join(restoreRoot, 'run');
+  fs.mkdirSync(runDir);
+  fs.chownSync(runDir, serverUid('postgres'), serverUid('postgres'));
+  const e = {
+    ...env(c),
+    PATH: `${PG_BIN}:/usr/local/bin:/usr/bin:/bin`,
+    PGBACKREST_CONFIG: restoreConf,
+    PITR_TARGET: target,
+    PGDATA: dataDir,
+    PITR_RUN_DIR: runDir,
+    ...webIdentityEnv(cron.spec.jobTemplate.spec.template.spec.serviceAccountName),
+  };
+  subs.add(`PITR job: the rendered ${path.basename(scriptPath)} with PGDATA and PITR_RUN_DIR in the restore scratch dir (the restore claim mount ${volumeMount})`);
+  const [file, argv] = serverArgv('/bin/sh', [scriptFile], { user: 'postgres', env: e });
   const t0 = Date.now();
   const r = spawnSync(file, argv, { encoding: 'utf8', timeout: 900_000 });
   if (r.status !== 0) throw new Error(`restore job exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
-  const dataDir = path.join(restoreRoot, path.relative(volumeMount, '/home/postgres/pgdata/data'));
-  // Start the restored copy as a plain server (the runbook then promotes it into a new cluster).
+  figures.push(`(e) PITR job output: ${r.stdout.trim().split('\n').slice(-1)[0]}`);
+  // The job left a promoted, cleanly shut down directory; start it as a plain server and count.
   const port = await freePort();
-  const sock = path.join(restoreRoot, 'run');
-  fs.mkdirSync(sock);
-  fs.chownSync(sock, serverUid('postgres'), serverUid('postgres'));
+  const sock = runDir;
   const log = path.join(restoreRoot, 'postgres.log');
   writeAsPostgres(log, '');
   const extra = `-p ${port} -k ${sock} -c listen_addresses='' -c archive_mode=off -c ssl=off${TIMESCALEDB_AVAILABLE ? '' : " -c shared_preload_libraries='pg_cron,pg_stat_statements'"}`;
-  asPostgres(`${PG_BIN}/pg_ctl`, ['-D', dataDir, '-l', log, '-o', extra, '-w', '-t', '300', 'start'], { env: { PGBACKREST_CONFIG: restoreConf, ...webIdentityEnv(cron.spec.jobTemplate.spec.template.spec.serviceAccountName) }, timeoutMs: 320_000 });
+  asPostgres(`${PG_BIN}/pg_ctl`, ['-D', dataDir, '-l', log, '-o', extra, '-w', '-t', '300', 'start'], { timeoutMs: 320_000 });
   try {
     await waitFor('the restored server to finish recovery and promote', () => asPostgres('psql', ['-h', sock, '-p', String(port), '-d', 'postgres', '-X', '-A', '-t', '-c', 'SELECT pg_is_in_recovery()']).trim() === 'f', 300_000, 1000);
     const got = asPostgres('psql', ['-h', sock, '-p', String(port), '-d', 'optibid', '-X', '-A', '-t', '-c', 'SELECT count(*) FROM app.lifecycle']).trim();
@@ -559,9 +620,32 @@ test('(e) point-in-time restore with the rendered restore job returns exactly th
     expect(got).toBe(expected);
   } finally {
     try {
-      asPostgres(`${PG_BIN}/pg_ctl`, ['-D', dataDir, '-m', 'immediate', '-w', 'stop']);
+      asPostgres(`${PG_BIN}/pg_ctl`, ['-D', dataDir, '-m', 'fast', '-w', 'stop']);
     } catch {
       // stopped
     }
   }
+
+  // Runbook step 3: the restored volume becomes member 0 of a new cluster (the old cluster's DCS state deleted):
+  // Patroni starts it, takes the lock, and must not replay past the target (docs/runbooks/postgres.md).
+  const n = await memberSetup(2);
+  fs.rmSync(n.dataDir, { recursive: true, force: true });
+  fs.renameSync(dataDir, n.dataDir);
+  const yml = parse(fs.readFileSync(n.patroniYml, 'utf8'));
+  yml.namespace = '/restored/';
+  writeAsPostgres(n.patroniYml, stringify(yml), 0o640);
+  subs.add("(e) the restored directory started by Patroni as a new cluster: a fresh DCS namespace (/restored/) stands for the runbook's `kubectl delete configmap -l cluster-name=postgres`; member address 127.0.0.12");
+  writeSecretVolume(n.serverTls, certFor('server', ca), { uid: serverUid('postgres'), gid: serverUid('postgres') });
+  members.push(n);
+  const t1 = Date.now();
+  startPatroni(n);
+  await step('the restored directory leads a new cluster', () =>
+    waitFor('restored member leader', async () => (await api(n, '/patroni')).role === 'primary' && (await api(n, '/patroni')).state === 'running', 300_000, 1000),
+  );
+  await sleep(5000);
+  const rows = psqlAt(n, 'SELECT count(*) FROM app.lifecycle', 'optibid');
+  const timeline = (await api(n, '/patroni')).timeline;
+  figures.push(`(e) runbook step 3: Patroni started the restored directory as the leader of a new cluster after ${((Date.now() - t1) / 1000).toFixed(1)} s, timeline ${timeline}, rows ${rows} (expected ${expected})`);
+  expect(rows).toBe(expected);
+  expect(Number(timeline)).toBeGreaterThan(1);
 });

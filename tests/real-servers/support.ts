@@ -226,10 +226,13 @@ export const TEST_PASSWORDS = {
 export function runRenderedInit(server: PgServer, subs: Substitutions): string {
   const init = renderedConfigMap(dataNamespace(), 'postgres-init');
   const dir = scratchDir('init');
-  writeAsPostgres(path.join(dir, 'init.sql'), init['init.sql'], 0o644);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { initSqlForServer, posixPgbackrestConf } = require('./pgbackrest-support') as typeof import('./pgbackrest-support');
+  writeAsPostgres(path.join(dir, 'init.sql'), initSqlForServer(init['init.sql'], TIMESCALEDB_AVAILABLE, subs), 0o644);
+  const pgbackrestConf = posixPgbackrestConf(dir, server, subs);
   const script = init['post-bootstrap.sh'].replace(/\/etc\/postgres-init\/init\.sql/g, path.join(dir, 'init.sql'));
   subs.add(`post-bootstrap.sh: init.sql read from ${dir} instead of /etc/postgres-init`);
   writeAsPostgres(path.join(dir, 'post-bootstrap.sh'), script, 0o755);
   const url = `postgresql://postgres@/postgres?host=${server.socketDir}&port=${server.port}`;
-  return asPostgres('sh', [path.join(dir, 'post-bootstrap.sh'), url], { env: TEST_PASSWORDS });
+  return asPostgres('sh', [path.join(dir, 'post-bootstrap.sh'), url], { env: { ...TEST_PASSWORDS, PGBACKREST_CONFIG: pgbackrestConf } });
 }

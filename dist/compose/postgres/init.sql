@@ -20,13 +20,8 @@ REVOKE ALL ON DATABASE optibid FROM PUBLIC;
 GRANT CONNECT ON DATABASE optibid TO optibid_app, optibid_analyst, pgbouncer, monitoring, backup;
 
 \connect optibid
--- Extensions. TimescaleDB is optional only where the server lacks it (the Debian test servers); production has it.
-SELECT (count(*) > 0) AS has_timescaledb FROM pg_available_extensions WHERE name = 'timescaledb' \gset
-\if :has_timescaledb
+-- Extensions, all required: a server without one fails the bootstrap (ON_ERROR_STOP) instead of running without it.
 CREATE EXTENSION IF NOT EXISTS timescaledb;
-\else
-\echo 'timescaledb not available on this server: skipped'
-\endif
 CREATE EXTENSION IF NOT EXISTS postgis;
 CREATE EXTENSION IF NOT EXISTS pg_cron;
 CREATE EXTENSION IF NOT EXISTS pg_stat_statements;

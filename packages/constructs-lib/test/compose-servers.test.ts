@@ -6,6 +6,7 @@ import * as path from 'path';
 import { parse } from 'yaml';
 import { loadEnvironment } from '../src/environments';
 import { COMPOSE_FILE, COMPOSE_MOUNTS, renderCompose } from '../src/compose';
+import { INIT_SQL_TIMESCALEDB } from '../src/k8s/postgres/postgres-files';
 
 /**
  * The rendered compose scripts and configuration run on the Debian servers of this machine (no Docker here): the
@@ -189,7 +190,12 @@ describeServers('compose PostgreSQL + PgBouncer on real servers', () => {
     asPostgres(`${PG_BIN}/pg_ctl`, ['-D', data, '-l', path.join(dir, 'postgres.log'), '-w', '-t', '60', '-o', opts, 'start']);
 
     // The init hook, sourced by bash as the entrypoint sources it, with the entrypoint's docker_process_sql.
-    write(path.join(dir, 'init.sql'), files.get('postgres/init.sql')!);
+    // init.sql creates TimescaleDB unconditionally (production must fail without it); Debian does not package it, so
+    // without it that one rendered line is substituted, and the test says so.
+    const sql = files.get('postgres/init.sql')!;
+    if (!sql.includes(INIT_SQL_TIMESCALEDB)) throw new Error(`init.sql no longer has the line ${INIT_SQL_TIMESCALEDB}`);
+    if (!timescale) console.log(`compose-servers: substituted in init.sql: "${INIT_SQL_TIMESCALEDB}" -> "\\echo 'timescaledb not packaged on this server: skipped'" (TimescaleDB is not packaged in Debian)`);
+    write(path.join(dir, 'init.sql'), timescale ? sql : sql.replace(INIT_SQL_TIMESCALEDB, "\\echo 'timescaledb not packaged on this server: skipped'"));
     const hook = substitute(files.get('postgres/init-hook.sh')!, [[COMPOSE_MOUNTS.initSql, path.join(dir, 'init.sql')]]);
     const shim = `docker_process_sql() { psql -v ON_ERROR_STOP=1 --username postgres --no-password --no-psqlrc -h ${run} -p ${pgPort} --dbname postgres "$@"; }\nset -Eeo pipefail\n`;
     write(path.join(dir, 'hook.sh'), shim + hook);

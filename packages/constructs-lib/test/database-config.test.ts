@@ -1,5 +1,5 @@
 import { ConfigValidationError, validateEnvironmentConfig } from '../src/config/validate';
-import { maxConnections } from '../src/config/database-schema';
+import { maxConnections, poolerRollout } from '../src/config/database-schema';
 import { production, dev } from '../src/environments';
 import { postgresMemoryParameters } from '../src/sizing/postgres-parameters';
 
@@ -19,12 +19,31 @@ function violations(input: unknown): { field: string; message: string }[] {
 }
 
 describe('PostgreSQL tier config', () => {
+  const RULE = '(replicas + maxSurge) x serverConnectionsPerReplica must be <= poolingCap';
+
   test('pooling invariant: replicas x server connections per replica may not exceed the cap', () => {
     expect(violations(prod((c) => (c.database.pooler = { replicas: 3, serverConnectionsPerReplica: 100 })))).toContainEqual({
       field: 'database.pooler.serverConnectionsPerReplica',
-      message: 'pooling invariant broken: 3 replicas x 100 server connections = 300, above the pooling cap of 200',
+      message: `pooling invariant broken: the rollout peak (replicas 3 + maxSurge 0) x serverConnectionsPerReplica 100 = 300 server connections, above the pooling cap (poolingCap) of 200: ${RULE}`,
     });
     expect(violations(prod((c) => (c.database.pooler = { replicas: 4, serverConnectionsPerReplica: 50 })))).toEqual([]);
+  });
+
+  test('pooling invariant counts the rollout peak: 2 replicas x 100 with maxSurge 1 is 300 > 200 (issue 13, defect 7)', () => {
+    const v = violations(prod((c) => (c.database.pooler = { replicas: 2, serverConnectionsPerReplica: 100, maxSurge: 1 })));
+    expect(v).toEqual([
+      {
+        field: 'database.pooler.maxSurge',
+        message: `pooling invariant broken: the rollout peak (replicas 2 + maxSurge 1) x serverConnectionsPerReplica 100 = 300 server connections, above the pooling cap (poolingCap) of 200: ${RULE}`,
+      },
+    ]);
+    // The same surge fits once per-pod connections leave room for it: 3 x 66 = 198.
+    expect(violations(prod((c) => (c.database.pooler = { replicas: 2, serverConnectionsPerReplica: 66, maxSurge: 1 })))).toEqual([]);
+    // The default: no surge, one pod replaced at a time (maxUnavailable 1), the peak is the replica count.
+    const db = validateEnvironmentConfig(production).database;
+    expect(db.pooler.maxSurge).toBe(0);
+    expect(poolerRollout(db.pooler)).toEqual({ maxSurge: 0, maxUnavailable: 1 });
+    expect(poolerRollout({ maxSurge: 1 })).toEqual({ maxSurge: 1, maxUnavailable: 0 });
   });
 
   test('max_connections is the cap plus every reserved connection', () => {

@@ -8,6 +8,8 @@ export const FEATURE_FLAGS: Readonly<Record<string, unknown>> = {
   '@aws-cdk/aws-iam:minimizePolicies': true,
   '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': true,
   '@aws-cdk/aws-eks:defaultToAL2023': true,
+  // cluster.openIdConnectProvider as a native AWS::IAM::OIDCProvider, not the deprecated custom-resource provider.
+  '@aws-cdk/aws-eks:useNativeOidcProvider': true,
   '@aws-cdk/aws-ec2:restrictDefaultSecurityGroup': true,
   '@aws-cdk/aws-kms:aliasNameRef': true,
   '@aws-cdk/aws-s3:createDefaultLoggingPolicy': true,

@@ -1,5 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { HELM_CHARTS, MANAGED_ADDON_VERSIONS, MANAGED_ADDONS, PLATFORM_SECRETS } from '@optibid/constructs-lib';
+import { HELM_CHARTS, IRSA_IDENTITY_KEYS, MANAGED_ADDON_VERSIONS, MANAGED_ADDONS, PLATFORM_SECRETS } from '@optibid/constructs-lib';
 import { buildEnvironment, helmValues, resourcesOf } from './support';
 
 /** The seed's production figures, asserted on the synthesized templates. */
@@ -110,15 +110,40 @@ describe('production cluster', () => {
     expect(values.rbac.serviceAccount.name).toBe(names.identities.clusterAutoscaler.serviceAccount);
   });
 
-  test('every workload identity is a Pod Identity association bound to exactly its namespace/service account', () => {
+  test('every Pod Identity workload identity is one association bound to exactly its namespace/service account', () => {
     const assoc = resourcesOf(cluster, 'AWS::EKS::PodIdentityAssociation').map(([, r]) => r.Properties);
-    expect(assoc).toHaveLength(Object.keys(names.identities).length);
-    for (const id of Object.values(names.identities)) {
+    const podIdentity = Object.values(names.identities).filter((id) => id.credentials === 'pod-identity');
+    expect(assoc).toHaveLength(podIdentity.length);
+    for (const id of podIdentity) {
       expect(assoc.filter((a) => a.Namespace === id.namespace && a.ServiceAccount === id.serviceAccount)).toHaveLength(1);
       cluster.hasResourceProperties('AWS::IAM::Role', {
         RoleName: id.roleName,
         AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Action: ['sts:AssumeRole', 'sts:TagSession'], Principal: { Service: 'pods.eks.amazonaws.com' } })] },
       });
+    }
+  });
+
+  test('the database identities use IRSA: web-identity trust of the cluster OIDC provider, scoped to sub and aud, no association', () => {
+    const irsa = IRSA_IDENTITY_KEYS.map((k) => names.identities[k]);
+    expect(irsa.map((i) => i.credentials)).toEqual(['irsa', 'irsa']);
+    const [[providerId, provider]] = resourcesOf(cluster, 'AWS::IAM::OIDCProvider').filter(([, r]) => JSON.stringify(r.Properties.Url).includes('OpenIdConnectIssuerUrl'));
+    expect(provider.Properties.ClientIdList).toEqual(['sts.amazonaws.com']);
+    const [[clusterId]] = resourcesOf(cluster, 'AWS::EKS::Cluster');
+    expect(provider.Properties.Url).toEqual({ 'Fn::GetAtt': [clusterId, 'OpenIdConnectIssuerUrl'] });
+    const assoc = resourcesOf(cluster, 'AWS::EKS::PodIdentityAssociation').map(([, r]) => r.Properties);
+    for (const id of irsa) {
+      expect(assoc.filter((a) => a.Namespace === id.namespace && a.ServiceAccount === id.serviceAccount)).toEqual([]);
+      const [, role] = resourcesOf(cluster, 'AWS::IAM::Role').find(([, r]) => r.Properties.RoleName === id.roleName)!;
+      const [st] = role.Properties.AssumeRolePolicyDocument.Statement;
+      expect(role.Properties.AssumeRolePolicyDocument.Statement).toHaveLength(1);
+      expect(st).toMatchObject({ Effect: 'Allow', Action: 'sts:AssumeRoleWithWebIdentity', Principal: { Federated: { Ref: providerId } } });
+      // The condition keys carry the issuer, known only once the cluster exists: CfnJson resolves them at deploy time.
+      const conditionsId = st.Condition.StringEquals['Fn::GetAtt'][0];
+      const json = JSON.stringify(resourcesOf(cluster, 'Custom::AWSCDKCfnJson').find(([lid]) => lid === conditionsId)![1].Properties.Value);
+      expect(json).toContain(`:sub\\":\\"${id.subject}\\"`);
+      expect(json).toContain(':aud\\":\\"sts.amazonaws.com\\"');
+      expect(json.match(/oidc-provider\//g)).toHaveLength(2);
+      expect(id.subject).toBe(`system:serviceaccount:${id.namespace}:${id.serviceAccount}`);
     }
   });
 

@@ -65,7 +65,7 @@ describe('PostgreSQL cluster (production)', () => {
     expect(conf).toContain(`repo1-s3-bucket=${names.backup.bucketName}`);
     expect(conf).toContain(`repo1-path=/${names.backup.postgresPrefix}`);
     expect(conf).toContain(`repo1-s3-kms-key-id=${names.kms.backups}`);
-    expect(conf).toContain('repo1-s3-key-type=pod-id');
+    expect(conf).toContain('repo1-s3-key-type=web-id');
     expect(conf).not.toMatch(/repo1-s3-key=|repo1-s3-key-secret=|cipher-pass/);
   });
 
@@ -83,7 +83,10 @@ describe('PostgreSQL cluster (production)', () => {
     }
     const restore = find(prod, 'CronJob', 'postgres-pitr-restore');
     expect(restore.spec.suspend).toBe(true);
-    expect(restore.spec.jobTemplate.spec.template.spec.containers[0].command.join(' ')).toContain('--type=time');
+    // The restore job runs the script of its ConfigMap (mounted at /etc/pgbackrest): restore, then recovery to the target.
+    const [shell, script] = restore.spec.jobTemplate.spec.template.spec.containers[0].command;
+    expect(shell).toBe('/bin/sh');
+    expect(find(prod, 'ConfigMap', 'postgres-backup-config').data[script.replace('/etc/pgbackrest/', '')]).toContain('--type=time');
   });
 
   test("Patroni's RBAC is namespace-scoped and nobody gets pods/exec", () => {
@@ -103,7 +106,8 @@ describe('PostgreSQL cluster (production)', () => {
       const pod = o.spec?.template?.spec ?? o.spec?.jobTemplate?.spec?.template?.spec;
       return pod ? [...pod.containers, ...(pod.initContainers ?? [])] : [];
     });
-    const literalSecrets = containers.flatMap((c: any) => (c.env ?? []).filter((e: any) => /PASS|SECRET|TOKEN|_KEY$/.test(e.name) && e.value !== undefined));
+    // (`*_FILE` names a file that holds one, e.g. AWS_WEB_IDENTITY_TOKEN_FILE: its literal value is a path.)
+    const literalSecrets = containers.flatMap((c: any) => (c.env ?? []).filter((e: any) => /PASS|SECRET|TOKEN|_KEY$/.test(e.name) && e.value !== undefined && !(/_FILE$/.test(e.name) && String(e.value).startsWith('/'))));
     expect(literalSecrets).toEqual([]);
     // The init SQL takes passwords as psql variables only.
     const sql = find(prod, 'ConfigMap', 'postgres-init').data['init.sql'] as string;

@@ -99,8 +99,9 @@ describe('runbooks', () => {
 const SECRET_PATTERNS: readonly (readonly [string, RegExp])[] = [
   ['Slack webhook URL', /hooks\.slack\.com\/services\//],
   ['private key', /-----BEGIN [A-Z ]*PRIVATE KEY-----/],
-  // A config key such as `password: xyz` or `auth_token = xyz` with a literal value (`*_file` keys are fine).
-  ['inline credential value', /^\s*-?\s*[\w.-]*(?:password|passwd|token|api_key|secret_key)\s*[:=]\s*["']?[^\s"'$]{6,}/im],
+  // A config key such as `password: xyz` or `auth_token = xyz` with a literal value on the same line (`*_file` keys
+  // are fine, and so is a mapping key such as `serviceAccountToken:` whose value starts on the next line).
+  ['inline credential value', /^\s*-?\s*[\w.-]*(?:password|passwd|token|api_key|secret_key)\s*[:=][ \t]*["']?[^\s"'$]{6,}/im],
 ];
 const leaks = (text: string) => SECRET_PATTERNS.filter(([, re]) => re.test(text)).map(([what]) => what);
 
@@ -110,6 +111,7 @@ describe('secrets stay out of the rendered files', () => {
     expect(leaks('global:\n  smtp_auth_password: hunter2hunter2')).toEqual(['inline credential value']);
     expect(leaks('auth_token = abcdefgh')).toEqual(['inline credential value']);
     expect(leaks('smtp_auth_password_file: /etc/alertmanager/secrets/smtp-password\npassword: ${PGPASSWORD}')).toEqual([]);
+    expect(leaks('  - serviceAccountToken:\n      audience: sts.amazonaws.com')).toEqual([]);
   });
 
   test.each(ENVIRONMENT_NAMES.map((e) => [e]))('%s: Alertmanager reads the Slack webhook and SMTP password from files; nothing inline', (env) => {

@@ -254,10 +254,41 @@ function refOf(name: string, stack: string, c: Ctx): string | null {
   return attributeOf(stack, name, 'Ref', c);
 }
 
+/** IAM OIDC provider resource types: the native one, and aws-cdk-lib's older custom resource (Ref = the ARN). */
+export const OIDC_PROVIDER_TYPES = ['AWS::IAM::OIDCProvider', 'Custom::AWSCDKOpenIdConnectProvider'] as const;
+
+/**
+ * The issuer of an OIDC provider's `Url` as IAM names it (in the provider ARN and as the prefix of the `<issuer>:sub`
+ * / `<issuer>:aud` condition keys): the URL without `https://`. A deploy-time URL (an EKS cluster's
+ * `OpenIdConnectIssuerUrl`) stays its token, so the ARN, the condition keys and the provider compare equal.
+ */
+function issuerOf(url: string): string {
+  return url.replace(/^https:\/\//, '');
+}
+
 function attributeOf(stack: string, logicalId: string, attribute: string, c: Ctx): string {
   const r = c.env.templates[stack]?.Resources?.[logicalId];
+  if (r && attribute === 'Ref' && (OIDC_PROVIDER_TYPES as readonly string[]).includes(r.Type)) {
+    const url = asString(resolveIn(r.Properties?.Url, stack, { ...c, depth: c.depth + 1 }));
+    if (url !== undefined) return `arn:${c.partition}:iam::${c.account}:oidc-provider/${issuerOf(url)}`;
+  }
   const derive = r ? DERIVED[r.Type]?.[attribute] : undefined;
   return (derive && derive(r!.Properties ?? {}, c)) ?? token(stack, logicalId, attribute);
+}
+
+/**
+ * `Fn::GetAtt [X, Value]` of a `Custom::AWSCDKCfnJson` (aws-cdk-lib CfnJson: JSON whose keys hold deploy-time
+ * values, e.g. IRSA trust conditions keyed by the cluster's OIDC issuer): its `Value` property resolved and parsed.
+ */
+function cfnJsonValue(stack: string, logicalId: string, c: Ctx): unknown {
+  const r = c.env.templates[stack]?.Resources?.[logicalId];
+  const text = asString(resolveIn(r?.Properties?.Value, stack, { ...c, depth: c.depth + 1 }));
+  if (text === undefined) return opaque('CfnJson', stack);
+  try {
+    return JSON.parse(text);
+  } catch {
+    return opaque('CfnJson', stack);
+  }
 }
 
 /** The export named `name` in any template: its stack and (unresolved) value. */
@@ -312,6 +343,7 @@ function intrinsic(fn: string, arg: any, stack: string, c: Ctx): unknown {
       return typeof arg === 'string' ? refOf(arg, stack, c) : opaque(fn, stack);
     case 'Fn::GetAtt': {
       const [id, attr] = Array.isArray(arg) ? arg : typeof arg === 'string' ? [arg.slice(0, arg.indexOf('.')), arg.slice(arg.indexOf('.') + 1)] : [];
+      if (typeof id === 'string' && attr === 'Value' && c.env.templates[stack]?.Resources?.[id]?.Type === 'Custom::AWSCDKCfnJson') return cfnJsonValue(stack, id, c);
       return typeof id === 'string' && typeof attr === 'string' ? attributeOf(stack, id, attr, c) : opaque(fn, stack);
     }
     case 'Fn::Join': {
@@ -757,6 +789,79 @@ export function trustsServiceAccount(env: RenderedEnvironment, role: CfnResource
     }
     return subs.length === 0 || subs.some((p) => iamMatch(p, subject));
   });
+}
+
+/** An IAM OIDC identity provider of the templates. */
+export interface OidcProvider extends CfnResource {
+  /** The provider's ARN as a `Federated` principal names it (`arn:aws:iam::<account>:oidc-provider/<issuer>`). */
+  readonly arn: string;
+  /** The issuer (URL without `https://`, or the token of a deploy-time URL): the prefix of its condition keys. */
+  readonly issuer: string;
+  /** Audiences (client ids) the provider accepts. */
+  readonly clientIds: readonly string[];
+  /** The EKS cluster whose `OpenIdConnectIssuerUrl` is the provider's URL, if any (an IRSA provider). */
+  readonly cluster?: CfnResource;
+}
+
+/** Every IAM OIDC provider of the templates (native `AWS::IAM::OIDCProvider` and the CDK custom resource). */
+export function oidcProviders(env: RenderedEnvironment): OidcProvider[] {
+  return cached(env, 'oidcProviders', () =>
+    resources(env, new RegExp(`^(${OIDC_PROVIDER_TYPES.join('|')})$`)).map((r) => {
+      const p = resolvedProperties(env, r);
+      const url = asString(p.Url) ?? '';
+      const ofUrl = resourceOfToken(env, url);
+      const cluster = ofUrl && ofUrl.type === 'AWS::EKS::Cluster' && ofUrl.attribute === 'OpenIdConnectIssuerUrl' ? ofUrl : undefined;
+      return {
+        ...r,
+        arn: resolveString(env, r.stack, { Ref: r.logicalId }) ?? token(r.stack, r.logicalId),
+        issuer: issuerOf(url),
+        clientIds: (list(p.ClientIdList ?? p.ClientIDList) ?? []).map(String),
+        ...(cluster ? { cluster: { stack: cluster.stack, logicalId: cluster.logicalId, type: cluster.type, properties: cluster.properties } } : {}),
+      };
+    }),
+  );
+}
+
+/** One trust statement of a role that admits `sts:AssumeRoleWithWebIdentity` from a federated (OIDC) principal. */
+export interface WebIdentityTrust {
+  /** `Properties.AssumeRolePolicyDocument.Statement[<i>]`. */
+  readonly field: string;
+  /** The resolved `Principal.Federated` values. */
+  readonly federated: readonly string[];
+  /** The OIDC providers of the templates those values name. */
+  readonly providers: readonly OidcProvider[];
+  readonly stringEquals: Readonly<Record<string, readonly string[]>>;
+  readonly stringLike: Readonly<Record<string, readonly string[]>>;
+  /** Condition operators other than StringEquals / StringLike. */
+  readonly other: readonly string[];
+}
+
+/** The statements of a role's trust policy through which a web identity (IRSA, GitHub OIDC...) may assume it. */
+export function webIdentityTrusts(env: RenderedEnvironment, role: CfnResource): WebIdentityTrust[] {
+  const doc = resolvedProperties(env, role).AssumeRolePolicyDocument;
+  const raw: any[] = Array.isArray(doc?.Statement) ? doc.Statement : doc?.Statement ? [doc.Statement] : [];
+  const providers = oidcProviders(env);
+  const out: WebIdentityTrust[] = [];
+  raw.forEach((s, i) => {
+    const actions: string[] = (Array.isArray(s?.Action) ? s.Action : [s?.Action]).filter(Boolean).map(String);
+    const fed = s?.Principal?.Federated;
+    if (s?.Effect !== 'Allow' || fed === undefined || !actions.some((a) => iamMatch(a, 'sts:AssumeRoleWithWebIdentity', 'action'))) return;
+    const federated = (list(fed) ?? []).map(String);
+    const cond = s.Condition && typeof s.Condition === 'object' ? s.Condition : {};
+    const op = (name: string): Record<string, string[]> => {
+      const m = cond[name];
+      return m && typeof m === 'object' && !Array.isArray(m) ? Object.fromEntries(Object.entries(m).map(([k, v]) => [k, list(v) ?? []])) : {};
+    };
+    out.push({
+      field: `Properties.AssumeRolePolicyDocument.Statement[${i}]`,
+      federated,
+      providers: providers.filter((p) => federated.includes(p.arn)),
+      stringEquals: op('StringEquals'),
+      stringLike: op('StringLike'),
+      other: Object.keys(cond).filter((k) => k !== 'StringEquals' && k !== 'StringLike'),
+    });
+  });
+  return out;
 }
 
 /** The resolved ARN of a role of the templates (derived from its RoleName, else a token). */

@@ -29,6 +29,8 @@ import {
   tokensIn,
   trustsPodIdentity,
   trustsServiceAccount,
+  oidcProviders,
+  webIdentityTrusts,
   type Statement,
 } from '../src/cfn';
 import type { CfnTemplate, RenderedEnvironment } from '../src/types';
@@ -166,8 +168,6 @@ describe('the committed production templates', () => {
     expect(eksAddons(env).map((a) => a.name)).toEqual(['vpc-cni', 'coredns', 'kube-proxy', 'aws-ebs-csi-driver', 'eks-pod-identity-agent']);
     const ids = podIdentities(env).map((p) => `${p.namespace}/${p.serviceAccount} → ${p.role?.logicalId}`);
     expect(ids).toEqual([
-      'optibid-data/backup → IdentitybackupRoleD5AEC70C',
-      'optibid-data/postgres → IdentitypostgresRole7C48BCC7',
       'external-secrets/external-secrets → IdentityexternalSecretsRoleA7A5B0E0',
       'kube-system/cluster-autoscaler → IdentityclusterAutoscalerRoleB5EA4682',
       'kube-system/aws-load-balancer-controller → IdentityloadBalancerControllerRole2CECDB63',
@@ -175,8 +175,29 @@ describe('the committed production templates', () => {
       'cert-manager/cert-manager → IdentitycertManagerRole1DAAF488',
       'external-dns/external-dns → IdentityexternalDnsRole3EB4F7F1',
     ]);
-    expect(podIdentities(env)[0]).toMatchObject({ roleArn: 'arn:aws:iam::333333333333:role/optibid-production-backup', clusterName: 'optibid-production' });
+    expect(podIdentities(env)[0]).toMatchObject({ roleArn: 'arn:aws:iam::333333333333:role/optibid-production-external-secrets', clusterName: 'optibid-production' });
     for (const p of podIdentities(env)) expect(trustsPodIdentity(env, p.role!)).toBe(true);
+  });
+
+  it('resolves the cluster OIDC provider and the CfnJson trust conditions of the IRSA roles (issuer as the cluster token)', () => {
+    const issuer = '{{cfn:optibid-production-cluster/EksClusterB2BDED5B.OpenIdConnectIssuerUrl}}';
+    const providers = oidcProviders(env).map((p) => ({ id: p.logicalId, issuer: p.issuer, arn: p.arn, clientIds: p.clientIds, cluster: p.cluster?.logicalId }));
+    expect(providers).toEqual([
+      { id: 'EksClusterOidcProviderNativeDF9CA7E9', issuer, arn: `arn:aws:iam::333333333333:oidc-provider/${issuer}`, clientIds: ['sts.amazonaws.com'], cluster: 'EksClusterB2BDED5B' },
+      { id: 'GithubDeployGithubOidc754BBBD2', issuer: 'token.actions.githubusercontent.com', arn: 'arn:aws:iam::333333333333:oidc-provider/token.actions.githubusercontent.com', clientIds: ['sts.amazonaws.com'], cluster: undefined },
+    ]);
+    const trusts = webIdentityTrusts(env, roleByArn(env, 'arn:aws:iam::333333333333:role/optibid-production-postgres-wal')!);
+    expect(trusts).toHaveLength(1);
+    expect(trusts[0]).toMatchObject({
+      field: 'Properties.AssumeRolePolicyDocument.Statement[0]',
+      federated: [`arn:aws:iam::333333333333:oidc-provider/${issuer}`],
+      stringEquals: { [`${issuer}:sub`]: ['system:serviceaccount:optibid-data:postgres'], [`${issuer}:aud`]: ['sts.amazonaws.com'] },
+      stringLike: {},
+      other: [],
+    });
+    expect(trusts[0].providers.map((p) => p.logicalId)).toEqual(['EksClusterOidcProviderNativeDF9CA7E9']);
+    expect(trustsServiceAccount(env, roleByArn(env, 'arn:aws:iam::333333333333:role/optibid-production-postgres-wal')!, 'optibid-data', 'postgres')).toBe(true);
+    expect(trustsServiceAccount(env, roleByArn(env, 'arn:aws:iam::333333333333:role/optibid-production-postgres-wal')!, 'optibid-data', 'backup')).toBe(false);
   });
 
   it('parses chart values, including values joined with an imported VPC id', () => {

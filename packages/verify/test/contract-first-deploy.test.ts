@@ -99,7 +99,7 @@ describe('contract/controller-iam', () => {
 describe('contract/workload-identity: Pod Identity trust is scoped by the session tags EKS sets', () => {
   it('the pre-fix trust (aws:SourceArn, no session tags) is reported for every tag', () => {
     const env = broken(({ templates }) => {
-      const st = roleNamed(templates, 'IdentitybackupRole').Properties.AssumeRolePolicyDocument.Statement[0];
+      const st = roleNamed(templates, 'IdentitycertManagerRole').Properties.AssumeRolePolicyDocument.Statement[0];
       st.Condition = { StringEquals: { 'aws:SourceAccount': '333333333333' }, ArnEquals: { 'aws:SourceArn': 'arn:aws:eks:us-west-2:333333333333:cluster/optibid-production' } };
     });
     const msgs = run(env, 'workload-identity').map((f) => f.message);
@@ -109,18 +109,18 @@ describe('contract/workload-identity: Pod Identity trust is scoped by the sessio
 
   it('a trust pinned to another service account or cluster is reported', () => {
     const env = broken(({ templates }) => {
-      const eq = roleNamed(templates, 'IdentitybackupRole').Properties.AssumeRolePolicyDocument.Statement[0].Condition.StringEquals;
+      const eq = roleNamed(templates, 'IdentitycertManagerRole').Properties.AssumeRolePolicyDocument.Statement[0].Condition.StringEquals;
       eq['aws:RequestTag/kubernetes-service-account'] = 'postgres';
       eq['aws:RequestTag/eks-cluster-arn'] = 'arn:aws:eks:us-west-2:333333333333:cluster/optibid-staging';
     });
     const msgs = run(env, 'workload-identity').map((f) => f.message);
-    expect(msgs).toContainEqual(expect.stringMatching(/pins aws:RequestTag\/kubernetes-service-account = postgres, but its association is for optibid-data\/backup/));
+    expect(msgs).toContainEqual(expect.stringMatching(/pins aws:RequestTag\/kubernetes-service-account = postgres, but its association is for cert-manager\/cert-manager/));
     expect(msgs).toContainEqual(expect.stringMatching(/pins aws:RequestTag\/eks-cluster-arn = .*optibid-staging.*expected exactly arn:aws:eks:us-west-2:333333333333:cluster\/optibid-production/));
   });
 
   it('an association with session tags disabled is reported', () => {
     const env = broken(({ templates }) => {
-      const [, a] = byType(templates, 'AWS::EKS::PodIdentityAssociation').find(([id]) => id.startsWith('Identitybackup'))!;
+      const [, a] = byType(templates, 'AWS::EKS::PodIdentityAssociation').find(([id]) => id.startsWith('IdentitycertManager'))!;
       a.Properties!.DisableSessionTags = true;
     });
     expect(run(env, 'workload-identity').map((f) => f.message)).toContainEqual(expect.stringContaining('disables session tags'));

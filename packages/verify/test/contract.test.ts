@@ -54,50 +54,71 @@ describe.each(['dev', 'staging', 'production'])('contract on the committed %s re
 
 describe('contract/workload-identity', () => {
   const rule = 'workload-identity';
+  const IRSA = 'eks.amazonaws.com/role-arn';
+  const ISSUER = 'optibid-production-cluster/EksClusterB2BDED5B.OpenIdConnectIssuerUrl';
+  const sa = (objects: { obj: any }[], name: string) => find({ objects }, 'ServiceAccount', name, 'optibid-data');
+  /** The CfnJson value (a Fn::Join) that holds the trust conditions of an IRSA role. */
+  const trustJson = (templates: Record<string, CfnTemplate>, id: string) => res(templates, CLUSTER, id).Properties.Value['Fn::Join'][1];
+  const association = (namespace: string, serviceAccount: string, role: string) => ({
+    Type: 'AWS::EKS::PodIdentityAssociation',
+    Properties: { ClusterName: { Ref: 'EksClusterB2BDED5B' }, Namespace: namespace, ServiceAccount: serviceAccount, RoleArn: { 'Fn::GetAtt': [role, 'Arn'] } },
+  });
 
-  it('reports an association whose service account nothing renders or creates (unused), and the pods left without one', () => {
+  it('reports an association whose service account nothing renders or creates (unused), and the chart left without one', () => {
     const env = broken(({ templates }) => {
-      res(templates, CLUSTER, 'IdentitybackupAssociation0F548C9E').Properties.ServiceAccount = 'backups';
+      res(templates, CLUSTER, 'IdentitycertManagerAssociationC655C86F').Properties.ServiceAccount = 'cert-managers';
     });
     const fs = run(env, rule);
-    expectFinding(fs, `${CLUSTER}/IdentitybackupAssociation0F548C9E`, 'Properties.ServiceAccount', 'unused association: ServiceAccount optibid-data/backups is neither rendered in the YAML nor created by a chart or add-on');
-    expectFinding(fs, 'CronJob/optibid-data/postgres-backup-full', 'spec.jobTemplate.spec.template.spec.serviceAccountName', 'ServiceAccount optibid-data/backup has no EKS Pod Identity association');
+    expectFinding(fs, `${CLUSTER}/IdentitycertManagerAssociationC655C86F`, 'Properties.ServiceAccount', 'unused association: ServiceAccount cert-manager/cert-managers is neither rendered in the YAML nor created by a chart or add-on');
+    expectFinding(fs, `${CLUSTER}/CertManagerD33479D3`, 'Properties.Values', 'chart cert-manager needs AWS');
+  });
+
+  it('reports the pods left without an identity when the IRSA annotation is removed, and the role nobody names', () => {
+    const env = broken(({ objects }) => {
+      delete sa(objects, 'backup').metadata.annotations;
+    });
+    const fs = run(env, rule);
+    expectFinding(fs, 'CronJob/optibid-data/postgres-backup-full', 'spec.jobTemplate.spec.template.spec.serviceAccountName', 'ServiceAccount optibid-data/backup has no EKS Pod Identity association in the templates and no eks.amazonaws.com/role-arn annotation');
     expectFinding(fs, 'CronJob/optibid-data/redis-backup', 'spec.jobTemplate.spec.template.spec.serviceAccountName', 'calls AWS');
+    expectFinding(fs, `${CLUSTER}/IdentitybackupRoleD5AEC70C`, 'Properties.AssumeRolePolicyDocument.Statement[0].Condition.StringEquals', 'trusts system:serviceaccount:optibid-data:backup, but ServiceAccount optibid-data/backup does not carry eks.amazonaws.com/role-arn');
+    expectFinding(fs, 'CronJob/optibid-data/postgres-backup-full', 'spec.jobTemplate.spec.template.spec.containers[0].env', 'sets AWS_ROLE_ARN=arn:aws:iam::333333333333:role/optibid-production-backup, but ServiceAccount optibid-data/backup carries no eks.amazonaws.com/role-arn');
   });
 
-  it('reports a pod that needs AWS (pgBackRest S3 repository) without an association', () => {
-    const env = broken(({ templates }) => {
-      delete templates[CLUSTER].Resources.IdentitypostgresAssociation2FFD3B0F;
+  it('reports a pod that needs AWS (pgBackRest S3 repository) without any identity', () => {
+    const env = broken(({ objects }) => {
+      delete sa(objects, 'postgres').metadata.annotations;
+      const pod = find({ objects }, 'StatefulSet', 'postgres', 'optibid-data').spec.template.spec;
+      for (const c of pod.containers) c.env = (c.env ?? []).filter((e: any) => !e.name.startsWith('AWS_'));
     });
     const fs = run(env, rule);
-    expect(fs).toHaveLength(1);
     expectFinding(fs, 'StatefulSet/optibid-data/postgres', 'spec.template.spec.serviceAccountName', /pgBackRest S3 repository.*ServiceAccount optibid-data\/postgres has no EKS Pod Identity association/);
+    expect(fs.filter((f) => f.object === 'StatefulSet/optibid-data/postgres')).toHaveLength(1);
   });
 
-  it('reports a pod that calls the aws CLI under a service account without an association', () => {
+  it('reports a pod that calls the aws CLI under a service account without an identity', () => {
     const env = broken(({ objects }) => {
       find({ objects }, 'CronJob', 'redis-backup', 'optibid-data').spec.jobTemplate.spec.template.spec.serviceAccountName = 'redis';
     });
     expectFinding(run(env, rule), 'CronJob/optibid-data/redis-backup', 'spec.jobTemplate.spec.template.spec.serviceAccountName', 'ServiceAccount optibid-data/redis has no EKS Pod Identity association');
   });
 
-  it('reports a second association for the same service account', () => {
+  it('reports a second association for the same service account, and an association next to IRSA (one credential path)', () => {
     const env = broken(({ templates }) => {
-      templates[CLUSTER].Resources.IdentitybackupAssociationCopy = structuredClone(res(templates, CLUSTER, 'IdentitybackupAssociation0F548C9E'));
+      templates[CLUSTER].Resources.IdentitycertManagerAssociationCopy = structuredClone(res(templates, CLUSTER, 'IdentitycertManagerAssociationC655C86F'));
+      templates[CLUSTER].Resources.IdentitybackupAssociationExtra = association('optibid-data', 'backup', 'IdentitybackupRoleD5AEC70C');
     });
     const fs = run(env, rule);
-    expectFinding(fs, `${CLUSTER}/IdentitybackupAssociationCopy`, 'Properties.ServiceAccount', 'ServiceAccount optibid-data/backup has 2 Pod Identity associations');
-    expectFinding(fs, 'CronJob/optibid-data/postgres-backup-full', 'spec.jobTemplate.spec.template.spec.serviceAccountName', 'has 2 identities');
+    expectFinding(fs, `${CLUSTER}/IdentitycertManagerAssociationCopy`, 'Properties.ServiceAccount', 'ServiceAccount cert-manager/cert-manager has 2 Pod Identity associations');
+    expectFinding(fs, 'CronJob/optibid-data/postgres-backup-full', 'spec.jobTemplate.spec.template.spec.serviceAccountName', /has 2 identities \(Pod Identity association .*IdentitybackupAssociationExtra.* and IRSA role arn:aws:iam::333333333333:role\/optibid-production-backup\)/);
   });
 
   it('reports an association for a rendered service account no pod runs under', () => {
     const env = broken(({ objects, templates }) => {
-      const sa = structuredClone(find({ objects }, 'ServiceAccount', 'backup', 'optibid-data'));
-      sa.metadata.name = 'idle';
-      objects.push({ file: 'optibid-data/serviceaccount-idle.yaml', obj: sa });
-      const a = structuredClone(res(templates, CLUSTER, 'IdentitybackupAssociation0F548C9E'));
-      a.Properties.ServiceAccount = 'idle';
-      templates[CLUSTER].Resources.IdentityIdleAssociation = a;
+      const idle = structuredClone(sa(objects, 'backup'));
+      idle.metadata.name = 'idle';
+      delete idle.metadata.annotations;
+      objects.push({ file: 'optibid-data/serviceaccount-idle.yaml', obj: idle });
+      templates[CLUSTER].Resources.IdentityIdleAssociation = association('optibid-data', 'idle', 'IdentitycertManagerRole1DAAF488');
     });
     expectFinding(run(env, rule), `${CLUSTER}/IdentityIdleAssociation`, 'Properties.ServiceAccount', 'no rendered pod runs under ServiceAccount optibid-data/idle');
   });
@@ -121,40 +142,133 @@ describe('contract/workload-identity', () => {
 
   it('reports an association whose role does not trust EKS Pod Identity', () => {
     const env = broken(({ templates }) => {
-      res(templates, CLUSTER, 'IdentitybackupRoleD5AEC70C').Properties.AssumeRolePolicyDocument.Statement[0].Principal = { Service: 'ec2.amazonaws.com' };
+      res(templates, CLUSTER, 'IdentitycertManagerRole1DAAF488').Properties.AssumeRolePolicyDocument.Statement[0].Principal = { Service: 'ec2.amazonaws.com' };
     });
-    expectFinding(run(env, rule), `${CLUSTER}/IdentitybackupAssociation0F548C9E`, 'Properties.RoleArn', 'does not let pods.eks.amazonaws.com sts:AssumeRole and sts:TagSession');
+    expectFinding(run(env, rule), `${CLUSTER}/IdentitycertManagerAssociationC655C86F`, 'Properties.RoleArn', 'does not let pods.eks.amazonaws.com sts:AssumeRole and sts:TagSession');
   });
 
   it('reports associations without the Pod Identity agent add-on', () => {
     const env = broken(({ templates }) => {
       delete templates[CLUSTER].Resources.Addonsekspodidentityagent5C5076B9;
     });
-    expectFinding(run(env, rule), `${CLUSTER}/IdentitybackupAssociation0F548C9E`, 'Properties', 'install no AWS::EKS::Addon eks-pod-identity-agent');
+    expectFinding(run(env, rule), `${CLUSTER}/IdentityexternalSecretsAssociation5BD543BA`, 'Properties', 'install no AWS::EKS::Addon eks-pod-identity-agent');
   });
 
-  it('reports pods needing AWS whose NetworkPolicies block the Pod Identity agent or HTTPS', () => {
-    const env = broken(({ objects }) => {
+  it('reports pods needing AWS whose NetworkPolicies block the Pod Identity agent (Pod Identity only) or HTTPS (STS included)', () => {
+    // IRSA pods do not use the agent: removing its rule from the PostgreSQL egress is no finding.
+    const irsaOnly = broken(({ objects }) => {
       const pg = find({ objects }, 'NetworkPolicy', 'postgres-egress', 'optibid-data');
       pg.spec.egress = pg.spec.egress.filter((r: any) => !r.to?.some((p: any) => p.ipBlock?.cidr === '169.254.170.23/32'));
+    });
+    expect(run(irsaOnly, rule)).toEqual([]);
+    const env = broken(({ objects, templates }) => {
+      // The Redis upload through a Pod Identity association instead (annotation gone), with the agent blocked...
+      delete sa(objects, 'backup').metadata.annotations;
+      templates[CLUSTER].Resources.IdentitybackupAssociationExtra = association('optibid-data', 'backup', 'IdentitycertManagerRole1DAAF488');
       const rb = find({ objects }, 'NetworkPolicy', 'redis-backup-egress', 'optibid-data');
-      rb.spec.egress = rb.spec.egress.filter((r: any) => !r.ports?.some((p: any) => p.port === 443));
+      rb.spec.egress = rb.spec.egress.filter((r: any) => !r.to?.some((p: any) => p.ipBlock?.cidr === '169.254.170.23/32'));
+      // ...and the PostgreSQL pods (IRSA) without HTTPS, so no STS.
+      const pg = find({ objects }, 'NetworkPolicy', 'postgres-egress', 'optibid-data');
+      pg.spec.egress = pg.spec.egress.filter((r: any) => !r.ports?.some((p: any) => p.port === 443));
     });
     const fs = run(env, rule);
-    expect(fs).toHaveLength(2);
-    expectFinding(fs, 'StatefulSet/optibid-data/postgres', 'spec.template.spec.serviceAccountName', 'do not let them reach 169.254.170.23:80/TCP');
-    expectFinding(fs, 'CronJob/optibid-data/redis-backup', 'spec.jobTemplate.spec.template.spec.serviceAccountName', 'let them reach no address on 443/TCP');
+    expectFinding(fs, 'CronJob/optibid-data/redis-backup', 'spec.jobTemplate.spec.template.spec.serviceAccountName', 'do not let them reach 169.254.170.23:80/TCP');
+    expectFinding(fs, 'StatefulSet/optibid-data/postgres', 'spec.template.spec.serviceAccountName', 'let them reach no address on 443/TCP (the AWS endpoints, and STS for the IRSA token exchange)');
   });
 
   it('honours IRSA annotations: the role must exist in the templates and trust the service account', () => {
     const unknown = broken(({ objects }) => {
-      find({ objects }, 'ServiceAccount', 'frontend', 'optibid').metadata.annotations = { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::333333333333:role/optibid-production-frontend' };
+      find({ objects }, 'ServiceAccount', 'frontend', 'optibid').metadata.annotations = { [IRSA]: 'arn:aws:iam::333333333333:role/optibid-production-frontend' };
     });
-    expectFinding(run(unknown, rule), 'ServiceAccount/optibid/frontend', 'metadata.annotations["eks.amazonaws.com/role-arn"]', 'is no AWS::IAM::Role of the templates');
+    expectFinding(run(unknown, rule), 'ServiceAccount/optibid/frontend', `metadata.annotations["${IRSA}"]`, 'is no AWS::IAM::Role of the templates');
     const untrusted = broken(({ objects }) => {
-      find({ objects }, 'ServiceAccount', 'frontend', 'optibid').metadata.annotations = { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::333333333333:role/optibid-production-backup' };
+      find({ objects }, 'ServiceAccount', 'frontend', 'optibid').metadata.annotations = { [IRSA]: 'arn:aws:iam::333333333333:role/optibid-production-backup' };
     });
-    expectFinding(run(untrusted, rule), 'ServiceAccount/optibid/frontend', 'metadata.annotations["eks.amazonaws.com/role-arn"]', 'does not trust system:serviceaccount:optibid:frontend');
+    const fs = run(untrusted, rule);
+    expectFinding(fs, 'ServiceAccount/optibid/frontend', `metadata.annotations["${IRSA}"]`, 'does not trust system:serviceaccount:optibid:frontend through sts:AssumeRoleWithWebIdentity: its web-identity trust admits system:serviceaccount:optibid-data:backup');
+    expectFinding(fs, `${CLUSTER}/IdentitybackupRoleD5AEC70C`, `Properties.AssumeRolePolicyDocument.Statement[0].Condition.StringEquals["${ISSUER}:sub"]`, 'pins optibid-production-cluster/EksClusterB2BDED5B.OpenIdConnectIssuerUrl:sub = system:serviceaccount:optibid-data:backup, but the role is annotated on optibid/frontend');
+    const podIdentityRole = broken(({ objects }) => {
+      sa(objects, 'postgres').metadata.annotations = { [IRSA]: 'arn:aws:iam::333333333333:role/optibid-production-cert-manager' };
+    });
+    expectFinding(run(podIdentityRole, rule), 'ServiceAccount/optibid-data/postgres', `metadata.annotations["${IRSA}"]`, 'does not trust system:serviceaccount:optibid-data:postgres through sts:AssumeRoleWithWebIdentity: its trust policy has no sts:AssumeRoleWithWebIdentity statement');
+  });
+
+  describe('IRSA trust scope (issue 13, defect 9): exactly the namespace/service account and the STS audience, from the cluster provider', () => {
+    it('accepts the committed render: both database roles pinned to their service account and sts.amazonaws.com', () => {
+      for (const e of ['dev', 'staging', 'production']) expect(run(rendered(e), rule)).toEqual([]);
+    });
+
+    it('reports a trust without the sub condition (any service account of the cluster) or without the aud condition', () => {
+      const noSub = broken(({ templates }) => {
+        const parts = trustJson(templates, 'IdentitypostgresTrustConditions9AAAB9E1');
+        // {"<issuer>:sub":"system:serviceaccount:optibid-data:postgres","<issuer>:aud":"sts.amazonaws.com"} → aud only.
+        parts.splice(0, 2);
+        parts[0] = '{"';
+      });
+      const fs = run(noSub, rule);
+      expectFinding(fs, `${CLUSTER}/IdentitypostgresRole7C48BCC7`, 'Properties.AssumeRolePolicyDocument.Statement[0].Condition.StringEquals', `does not pin ${ISSUER}:sub: any service account of the cluster could assume it; expected StringEquals ${ISSUER}:sub = system:serviceaccount:optibid-data:postgres`);
+      expectFinding(fs, 'ServiceAccount/optibid-data/postgres', `metadata.annotations["${IRSA}"]`, 'does not trust system:serviceaccount:optibid-data:postgres');
+      const noAud = broken(({ templates }) => {
+        // → {"<issuer>:sub":"system:serviceaccount:optibid-data:postgres"}
+        trustJson(templates, 'IdentitypostgresTrustConditions9AAAB9E1').splice(2, 3, ':sub":"system:serviceaccount:optibid-data:postgres"}');
+      });
+      expectFinding(run(noAud, rule), `${CLUSTER}/IdentitypostgresRole7C48BCC7`, 'Properties.AssumeRolePolicyDocument.Statement[0].Condition.StringEquals', `does not pin ${ISSUER}:aud`);
+    });
+
+    it('reports a trust pinned to another service account or namespace, another audience, or widened with StringLike', () => {
+      const other = broken(({ templates }) => {
+        const parts = trustJson(templates, 'IdentitybackupTrustConditionsE5BE7058');
+        parts[2] = ':sub":"system:serviceaccount:optibid:backup","';
+        parts[4] = ':aud":"sts.example.com"}';
+      });
+      const fs = run(other, rule);
+      expectFinding(fs, `${CLUSTER}/IdentitybackupRoleD5AEC70C`, `Properties.AssumeRolePolicyDocument.Statement[0].Condition.StringEquals["${ISSUER}:sub"]`, 'pins optibid-production-cluster/EksClusterB2BDED5B.OpenIdConnectIssuerUrl:sub = system:serviceaccount:optibid:backup, but the role is annotated on optibid-data/backup: expected exactly system:serviceaccount:optibid-data:backup');
+      expectFinding(fs, `${CLUSTER}/IdentitybackupRoleD5AEC70C`, `Properties.AssumeRolePolicyDocument.Statement[0].Condition.StringEquals["${ISSUER}:aud"]`, 'pins optibid-production-cluster/EksClusterB2BDED5B.OpenIdConnectIssuerUrl:aud = sts.example.com: expected exactly sts.amazonaws.com');
+      expectFinding(fs, 'ServiceAccount/optibid-data/backup', `metadata.annotations["${IRSA}"]`, 'does not trust system:serviceaccount:optibid-data:backup');
+      const like = broken(({ templates }) => {
+        const st = res(templates, CLUSTER, 'IdentitybackupRoleD5AEC70C').Properties.AssumeRolePolicyDocument.Statement[0];
+        st.Condition.StringLike = { 'Fn::GetAtt': ['IdentitypostgresTrustConditions9AAAB9E1', 'Value'] };
+        res(templates, CLUSTER, 'IdentitypostgresTrustConditions9AAAB9E1').Properties.Value['Fn::Join'][1][2] = ':sub":"system:serviceaccount:optibid-data:*","';
+      });
+      expectFinding(run(like, rule), `${CLUSTER}/IdentitybackupRoleD5AEC70C`, 'Properties.AssumeRolePolicyDocument.Statement[0].Condition.StringLike', 'with StringLike (system:serviceaccount:optibid-data:*, sts.amazonaws.com)');
+    });
+
+    it('reports a web-identity trust of another provider than the cluster\'s, and a cluster provider without the STS audience', () => {
+      const github = broken(({ templates }) => {
+        res(templates, CLUSTER, 'IdentitybackupRoleD5AEC70C').Properties.AssumeRolePolicyDocument.Statement[0].Principal.Federated = { Ref: 'GithubDeployGithubOidc754BBBD2' };
+      });
+      const fs = run(github, rule);
+      expectFinding(fs, 'ServiceAccount/optibid-data/backup', `metadata.annotations["${IRSA}"]`, "not the IAM OIDC provider of the templates' EKS cluster");
+      expectFinding(fs, `${CLUSTER}/IdentitybackupRoleD5AEC70C`, 'Properties.AssumeRolePolicyDocument.Statement[0].Principal.Federated', 'also admits web identities of optibid-production-cluster/GithubDeployGithubOidc754BBBD2');
+      const noProvider = broken(({ templates }) => {
+        delete templates[CLUSTER].Resources.EksClusterOidcProviderNativeDF9CA7E9;
+      });
+      expectFinding(run(noProvider, rule), 'ServiceAccount/optibid-data/postgres', `metadata.annotations["${IRSA}"]`, 'the templates have none');
+      const audience = broken(({ templates }) => {
+        res(templates, CLUSTER, 'EksClusterOidcProviderNativeDF9CA7E9').Properties.ClientIdList = ['kubernetes'];
+      });
+      expectFinding(run(audience, rule), `${CLUSTER}/EksClusterOidcProviderNativeDF9CA7E9`, 'Properties.ClientIdList', 'accepts audiences kubernetes, not sts.amazonaws.com');
+    });
+
+    it('reports explicit web identity variables that are incomplete, name another role, or point at no STS token', () => {
+      const env = broken(({ objects }) => {
+        const pod = find({ objects }, 'StatefulSet', 'postgres', 'optibid-data').spec.template.spec;
+        // postgres: the role of the backup identity; pgbackrest sidecar: the token variable only.
+        pod.containers[0].env.find((e: any) => e.name === 'AWS_ROLE_ARN').value = 'arn:aws:iam::333333333333:role/optibid-production-backup';
+        pod.containers[1].env = pod.containers[1].env.filter((e: any) => e.name !== 'AWS_ROLE_ARN');
+        // The backup job: a token of the API server's audience.
+        const job = find({ objects }, 'CronJob', 'postgres-backup-full', 'optibid-data').spec.jobTemplate.spec.template.spec;
+        job.volumes.find((v: any) => v.name === 'aws-iam-token').projected.sources[0].serviceAccountToken.audience = 'https://kubernetes.default.svc';
+        // The restore job: the token volume missing.
+        const restore = find({ objects }, 'CronJob', 'postgres-pitr-restore', 'optibid-data').spec.jobTemplate.spec.template.spec;
+        restore.containers[0].volumeMounts = restore.containers[0].volumeMounts.filter((m: any) => m.name !== 'aws-iam-token');
+      });
+      const fs = run(env, rule);
+      expectFinding(fs, 'StatefulSet/optibid-data/postgres', 'spec.template.spec.containers[0].env', 'sets AWS_ROLE_ARN=arn:aws:iam::333333333333:role/optibid-production-backup, but its ServiceAccount optibid-data/postgres is annotated with arn:aws:iam::333333333333:role/optibid-production-postgres-wal');
+      expectFinding(fs, 'StatefulSet/optibid-data/postgres', 'spec.template.spec.containers[1].env', 'sets AWS_WEB_IDENTITY_TOKEN_FILE but not AWS_ROLE_ARN; the EKS pod identity webhook adds neither');
+      expectFinding(fs, 'CronJob/optibid-data/postgres-backup-full', 'spec.jobTemplate.spec.template.spec.volumes', 'audience https://kubernetes.default.svc from volume aws-iam-token: STS AssumeRoleWithWebIdentity needs audience sts.amazonaws.com');
+      expectFinding(fs, 'CronJob/optibid-data/postgres-pitr-restore', 'spec.jobTemplate.spec.template.spec.containers[0].env', 'AWS_WEB_IDENTITY_TOKEN_FILE=/var/run/secrets/eks.amazonaws.com/serviceaccount/token, which no projected serviceAccountToken volume it mounts provides');
+    });
   });
 });
 
@@ -245,14 +359,56 @@ describe('contract/backup-target', () => {
   it('reports a pgBackRest region, KMS alias or key type that does not match the templates', () => {
     const env = broken(({ objects }) =>
       pgConf(objects, 'postgres-backup-config', 'pgbackrest.conf', (s) =>
-        s.replace('repo1-s3-region=us-west-2', 'repo1-s3-region=us-east-1').replace('repo1-s3-kms-key-id=alias/optibid-production-backups', 'repo1-s3-kms-key-id=alias/optibid-production-backup').replace('repo1-s3-key-type=pod-id', 'repo1-s3-key-type=shared'),
+        s.replace('repo1-s3-region=us-west-2', 'repo1-s3-region=us-east-1').replace('repo1-s3-kms-key-id=alias/optibid-production-backups', 'repo1-s3-kms-key-id=alias/optibid-production-backup').replace('repo1-s3-key-type=web-id', 'repo1-s3-key-type=shared'),
       ),
     );
     const fs = run(env, rule);
     const at = ['ConfigMap/optibid-data/postgres-backup-config', 'data["pgbackrest.conf"]'] as const;
     expectFinding(fs, ...at, 'repo1-s3-region=us-east-1, but the templates create bucket optibid-production-backups-333333333333-us-west-2 in us-west-2');
     expectFinding(fs, ...at, 'repo1-s3-kms-key-id encrypts with KMS key alias/optibid-production-backup, which is no AWS::KMS::Alias AliasName');
-    expectFinding(fs, ...at, 'repo1-s3-key-type=shared');
+    expectFinding(fs, ...at, 'repo1-s3-key-type=shared: pgBackRest would use static access keys');
+  });
+
+  describe('pgBackRest web-id (IRSA, issue 13 defect 9)', () => {
+    it('reports the pre-fix key type pod-id (pgBackRest >= 2.58.0 only, experimental; the image does not pin pgBackRest)', () => {
+      const env = broken(({ objects }) => pgConf(objects, 'postgres-pgbackrest', 'pgbackrest.conf', (s) => s.replace('repo1-s3-key-type=web-id', 'repo1-s3-key-type=pod-id')));
+      expectFinding(run(env, rule), 'ConfigMap/optibid-data/postgres-pgbackrest', 'data["pgbackrest.conf"]', 'repo1-s3-key-type=pod-id exists only from pgBackRest 2.58.0, as experimental');
+    });
+
+    it('accepts a container that gets the variables from the webhook (annotated service account, nothing set itself)', () => {
+      const env = broken(({ objects }) => {
+        const job = find({ objects }, 'CronJob', 'postgres-backup-diff', 'optibid-data').spec.jobTemplate.spec.template.spec;
+        job.containers[0].env = job.containers[0].env.filter((e: any) => !e.name.startsWith('AWS_'));
+      });
+      expect(run(env, rule)).toEqual([]);
+    });
+
+    it('reports a container that mounts a web-id configuration and gets neither variable, or only one', () => {
+      const env = broken(({ objects }) => {
+        // The backup jobs: no annotation for the webhook and nothing set.
+        delete find({ objects }, 'ServiceAccount', 'backup', 'optibid-data').metadata.annotations;
+        const job = find({ objects }, 'CronJob', 'postgres-backup-full', 'optibid-data').spec.jobTemplate.spec.template.spec;
+        job.containers[0].env = job.containers[0].env.filter((e: any) => !e.name.startsWith('AWS_'));
+        // The pgBackRest sidecar: the role only (the webhook then adds neither).
+        const pod = find({ objects }, 'StatefulSet', 'postgres', 'optibid-data').spec.template.spec;
+        pod.containers[1].env = pod.containers[1].env.filter((e: any) => e.name !== 'AWS_WEB_IDENTITY_TOKEN_FILE');
+        // The postgres container: skipped by the webhook and nothing set.
+        pod.containers[0].env = pod.containers[0].env.filter((e: any) => !e.name.startsWith('AWS_'));
+        find({ objects }, 'StatefulSet', 'postgres', 'optibid-data').spec.template.metadata.annotations['eks.amazonaws.com/skip-containers'] = 'postgres,exporter';
+      });
+      const fs = run(env, rule);
+      const notSet = `pgBackRest stops with "option 'repo1-s3-key-type' is 'web-id' but 'AWS_ROLE_ARN' and 'AWS_WEB_IDENTITY_TOKEN_FILE' are not set"`;
+      expectFinding(fs, 'CronJob/optibid-data/postgres-backup-full', 'spec.jobTemplate.spec.template.spec.containers[0].env', `gets neither AWS_ROLE_ARN nor AWS_WEB_IDENTITY_TOKEN_FILE: it sets none and ServiceAccount optibid-data/backup has no eks.amazonaws.com/role-arn for the EKS pod identity webhook: ${notSet}`);
+      expectFinding(fs, 'StatefulSet/optibid-data/postgres', 'spec.template.spec.containers[1].env', 'sets only AWS_ROLE_ARN (the EKS pod identity webhook then adds neither)');
+      expectFinding(fs, 'StatefulSet/optibid-data/postgres', 'spec.template.spec.containers[0].env', 'is skipped by the webhook (eks.amazonaws.com/skip-containers)');
+    });
+
+    it('reports repo1-s3-role or static keys next to web-id', () => {
+      const env = broken(({ objects }) => pgConf(objects, 'postgres-pgbackrest', 'pgbackrest.conf', (s) => s.replace('repo1-s3-key-type=web-id', 'repo1-s3-key-type=web-id\nrepo1-s3-role=optibid-production-postgres-wal\nrepo1-s3-key=AKIAEXAMPLE')));
+      const fs = run(env, rule);
+      expectFinding(fs, 'ConfigMap/optibid-data/postgres-pgbackrest', 'data["pgbackrest.conf"]', 'repo1-s3-role is set with repo1-s3-key-type=web-id: pgBackRest allows it only with key-type auto');
+      expectFinding(fs, 'ConfigMap/optibid-data/postgres-pgbackrest', 'data["pgbackrest.conf"]', 'repo1-s3-key is set with repo1-s3-key-type=web-id');
+    });
   });
 
   it('reports a KMS alias that exists but is not the bucket key', () => {

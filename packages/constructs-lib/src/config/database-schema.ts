@@ -29,6 +29,13 @@ export const databaseSchema = z
         serverConnectionsPerReplica: z.number().int().min(1),
         /** Client connections each PgBouncer accepts. @default 2000 */
         maxClientConnections: z.number().int().min(1).default(2000),
+        /**
+         * Extra pods a rollout of the PgBouncer Deployment may start before it stops old ones (its
+         * `strategy.rollingUpdate.maxSurge`; with 0, `maxUnavailable` is 1: one pod replaced at a time). Every pod may
+         * open `serverConnectionsPerReplica`, so the rollout peak `(replicas + maxSurge) x serverConnectionsPerReplica`
+         * must fit the pooling cap (`checkDatabaseRules`). @default 0
+         */
+        maxSurge: z.number().int().min(0).default(0),
       })
       .strict(),
     /** Most connections the application may hold on PostgreSQL through the poolers (seed: 200). */
@@ -69,11 +76,28 @@ export function maxConnections(db: Pick<DatabaseConfig, 'poolingCap' | 'reserved
 
 type Issue = (path: (string | number)[], message: string) => void;
 
+/**
+ * The PgBouncer Deployment's rolling update (rendered by k8s/postgres/pgbouncer.ts): `maxSurge` from the config,
+ * and `maxUnavailable` 1 when nothing may surge (Kubernetes refuses both at 0), else 0. With maxSurge 0 a rollout
+ * replaces one pod at a time, so the rollout peak is the replica count and the pooling cap holds during it; the
+ * PodDisruptionBudget allows at least as many unavailable pods (pdbMaxUnavailable >= 1), so the two never disagree.
+ */
+export function poolerRollout(p: Pick<DatabaseConfig['pooler'], 'maxSurge'>): { maxSurge: number; maxUnavailable: number } {
+  return { maxSurge: p.maxSurge, maxUnavailable: p.maxSurge > 0 ? 0 : 1 };
+}
+
 export function checkDatabaseRules(db: DatabaseConfig, tier: string, issue: Issue): void {
   const p = db.pooler;
-  const serverTotal = p.replicas * p.serverConnectionsPerReplica;
-  if (serverTotal > db.poolingCap) {
-    issue(['database', 'pooler', 'serverConnectionsPerReplica'], `pooling invariant broken: ${p.replicas} replicas x ${p.serverConnectionsPerReplica} server connections = ${serverTotal}, above the pooling cap of ${db.poolingCap}`);
+  // The pooling invariant counts the rollout peak: during a rolling update `replicas + maxSurge` pods run, each
+  // allowed `serverConnectionsPerReplica` server connections (its pgbouncer.ini max_db_connections).
+  const peakPods = p.replicas + p.maxSurge;
+  const serverPeak = peakPods * p.serverConnectionsPerReplica;
+  if (serverPeak > db.poolingCap) {
+    const field = p.maxSurge > 0 && p.replicas * p.serverConnectionsPerReplica <= db.poolingCap ? 'maxSurge' : 'serverConnectionsPerReplica';
+    issue(
+      ['database', 'pooler', field],
+      `pooling invariant broken: the rollout peak (replicas ${p.replicas} + maxSurge ${p.maxSurge}) x serverConnectionsPerReplica ${p.serverConnectionsPerReplica} = ${serverPeak} server connections, above the pooling cap (poolingCap) of ${db.poolingCap}: (replicas + maxSurge) x serverConnectionsPerReplica must be <= poolingCap`,
+    );
   }
   if (db.backups.archiveTimeoutSeconds > 60) issue(['database', 'backups', 'archiveTimeoutSeconds'], 'must be at most 60 s: the RPO target is under one hour and a partial WAL segment must not wait longer');
   if (tier !== 'dev') {

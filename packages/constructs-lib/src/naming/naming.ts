@@ -13,6 +13,14 @@ export interface WorkloadIdentityName {
   readonly roleArn: string;
   readonly namespace: string;
   readonly serviceAccount: string;
+  /**
+   * How the pods get the role's credentials: an EKS Pod Identity association (`pod-identity`), or IAM roles for
+   * service accounts (`irsa`: the service account's projected token exchanged with STS AssumeRoleWithWebIdentity,
+   * the role trusted by the cluster's IAM OIDC provider). Exactly one per identity; see {@link IRSA_IDENTITY_KEYS}.
+   */
+  readonly credentials: 'pod-identity' | 'irsa';
+  /** The `sub` claim of the service account's token: `system:serviceaccount:<namespace>:<serviceAccount>`. */
+  readonly subject: string;
 }
 
 /** A Kubernetes Service the platform exposes inside the cluster. */
@@ -38,6 +46,38 @@ export interface ServiceName {
 export const WORKLOAD_IDENTITY_KEYS = ['backup', 'postgres', 'externalSecrets', 'clusterAutoscaler', 'loadBalancerController', 'ebsCsiDriver', 'certManager', 'externalDns'] as const;
 export type WorkloadIdentityKey = (typeof WORKLOAD_IDENTITY_KEYS)[number];
 
+/**
+ * The identities that use IRSA instead of EKS Pod Identity: the two database identities, because pgBackRest reads
+ * Pod Identity credentials (`repo1-s3-key-type=pod-id`) only from 2.58.0, as an experimental feature, and the
+ * timescaledb-ha image installs pgBackRest unpinned; `web-id` (IRSA) exists since 2.36 (pgbackrest/pgbackrest
+ * src/storage/s3/helper.c, `storageS3KeyTypeWebId`). The Redis snapshot upload shares the backup identity's service
+ * account, so it gets IRSA too (the aws CLI reads the same two environment variables).
+ */
+export const IRSA_IDENTITY_KEYS = ['backup', 'postgres'] as const satisfies readonly WorkloadIdentityKey[];
+
+/**
+ * IRSA as EKS runs it (aws/amazon-eks-pod-identity-webhook v0.6.17 pkg/handler/handler.go and pkg/annotations.go):
+ * a service account annotated `eks.amazonaws.com/role-arn` makes the webhook add, to every container of a new pod,
+ * `AWS_ROLE_ARN` (the annotation) and `AWS_WEB_IDENTITY_TOKEN_FILE` (`<mount>/token`), unless the container already
+ * defines either, and a projected service account token volume `aws-iam-token` (audience `sts.amazonaws.com`,
+ * 86400 s), unless the pod already has a volume of that name, mounted at
+ * `/var/run/secrets/eks.amazonaws.com/serviceaccount` unless the container already mounts it. The render writes the
+ * same volume, mount and variables itself (see postgres-cluster.ts), so the pods are the same with or without it.
+ */
+export const WEB_IDENTITY = {
+  roleArnAnnotation: 'eks.amazonaws.com/role-arn',
+  /** The `aud` claim STS accepts, and the client id of the cluster's IAM OIDC provider. */
+  audience: 'sts.amazonaws.com',
+  tokenVolume: 'aws-iam-token',
+  tokenMountPath: '/var/run/secrets/eks.amazonaws.com/serviceaccount',
+  tokenPath: 'token',
+  tokenFile: '/var/run/secrets/eks.amazonaws.com/serviceaccount/token',
+  /** The webhook's default (EKS allows at most 24 h); the kubelet refreshes the file at 80 % of it. */
+  tokenExpirationSeconds: 86400,
+  roleArnEnv: 'AWS_ROLE_ARN',
+  tokenFileEnv: 'AWS_WEB_IDENTITY_TOKEN_FILE',
+} as const;
+
 /** How a platform secret gets its value. */
 export type SecretSpec =
   /** A generated password, stored as JSON {"username", "password"}. */
@@ -58,6 +98,12 @@ export const PLATFORM_ANNOTATIONS = {
   configChecksum: 'optibid.io/config-sha256',
   zoneLossTolerance: 'optibid.io/zone-loss-tolerance',
   zoneLossReason: 'optibid.io/zone-loss-reason',
+  /**
+   * On the PgBouncer Deployment: the pooling cap (`database.poolingCap`), the most server connections all its pods
+   * may hold on PostgreSQL at once, rollout surge included. verify's `connection-budget` rule reads it back and
+   * checks it against the rendered max_connections and the rendered pgbouncer.ini.
+   */
+  poolingCap: 'optibid.io/pooling-cap',
 } as const;
 
 /**
@@ -140,24 +186,26 @@ export function platformNames(cfg: EnvironmentConfig) {
 
   const namespaces = platformNamespaceNames(cfg.project);
 
-  const identity = (key: string, namespace: string, serviceAccount: string): WorkloadIdentityName => {
+  const irsa: readonly string[] = IRSA_IDENTITY_KEYS;
+  const identity = (key: string, namespace: string, serviceAccount: string, identityKey: WorkloadIdentityKey): WorkloadIdentityName => {
     const roleName = `${prefix}-${key}`;
-    return { roleName, roleArn: roleArn(roleName), namespace, serviceAccount };
+    const credentials = irsa.includes(identityKey) ? 'irsa' : 'pod-identity';
+    return { roleName, roleArn: roleArn(roleName), namespace, serviceAccount, credentials, subject: `system:serviceaccount:${namespace}:${serviceAccount}` };
   };
   const identities: Record<WorkloadIdentityKey, WorkloadIdentityName> = {
     /** Scheduled database and Redis backups (CronJobs). */
-    backup: identity('backup', namespaces.data, 'backup'),
+    backup: identity('backup', namespaces.data, 'backup', 'backup'),
     /** The PostgreSQL pods: WAL archive-push and replica restore from the same repository. */
-    postgres: identity('postgres-wal', namespaces.data, 'postgres'),
-    externalSecrets: identity('external-secrets', namespaces.externalSecrets, 'external-secrets'),
-    clusterAutoscaler: identity('cluster-autoscaler', namespaces.kubeSystem, 'cluster-autoscaler'),
-    loadBalancerController: identity('aws-load-balancer-controller', namespaces.kubeSystem, 'aws-load-balancer-controller'),
+    postgres: identity('postgres-wal', namespaces.data, 'postgres', 'postgres'),
+    externalSecrets: identity('external-secrets', namespaces.externalSecrets, 'external-secrets', 'externalSecrets'),
+    clusterAutoscaler: identity('cluster-autoscaler', namespaces.kubeSystem, 'cluster-autoscaler', 'clusterAutoscaler'),
+    loadBalancerController: identity('aws-load-balancer-controller', namespaces.kubeSystem, 'aws-load-balancer-controller', 'loadBalancerController'),
     // The EBS CSI managed add-on creates this service account itself; the name is fixed by the add-on.
-    ebsCsiDriver: identity('ebs-csi-driver', namespaces.kubeSystem, 'ebs-csi-controller-sa'),
+    ebsCsiDriver: identity('ebs-csi-driver', namespaces.kubeSystem, 'ebs-csi-controller-sa', 'ebsCsiDriver'),
     // DNS-01 challenges in the environment's Route 53 zone (works behind the ALB, no HTTP path to open).
-    certManager: identity('cert-manager', namespaces.certManager, 'cert-manager'),
+    certManager: identity('cert-manager', namespaces.certManager, 'cert-manager', 'certManager'),
     // Route 53 records of the public hosts, pointing at the ALB the load balancer controller creates at run time.
-    externalDns: identity('external-dns', namespaces.externalDns, 'external-dns'),
+    externalDns: identity('external-dns', namespaces.externalDns, 'external-dns', 'externalDns'),
   };
 
   const secretName = (key: PlatformSecretKey) => `${cfg.project}/${cfg.name}/${key}`;

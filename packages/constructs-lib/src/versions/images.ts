@@ -20,8 +20,12 @@ export const IMAGES = {
   /** 0.17.x still supports --extend.query-path (custom queries for archiving and backup metrics). */
   postgresExporter: { repository: 'quay.io/prometheuscommunity/postgres-exporter', tag: 'v0.17.1', uid: 65534 },
   pgbouncerExporter: { repository: 'quay.io/prometheuscommunity/pgbouncer-exporter', tag: 'v0.12.1', uid: 65534 },
-  /** Redis 7.4 (cluster-announce-human-nodename needs 7.2+: it carries the pod's zone to the bootstrap Job). */
-  redis: { repository: 'redis', tag: '7.4.11', uid: 999 },
+  /**
+   * Redis 8.0.2: the exact version the real-server tests run (Debian 13's redis-server 8.0.2). 7.2+ is needed for
+   * cluster-announce-human-nodename (it carries the pod's zone to the bootstrap Job). Licence RSALv2/SSPLv1/AGPLv3,
+   * run unmodified (docs/versions.md).
+   */
+  redis: { repository: 'redis', tag: '8.0.2', uid: 999 },
   redisExporter: { repository: 'oliver006/redis_exporter', tag: 'v1.93.0', uid: 59000 },
   /** AWS CLI v2 (Pod Identity credentials) for uploading Redis snapshots. */
   awsCli: { repository: 'amazon/aws-cli', tag: '2.22.0', uid: 1000 },

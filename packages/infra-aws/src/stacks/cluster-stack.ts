@@ -76,6 +76,10 @@ export class ClusterStack extends Stack {
       for (const ng of nodeGroups) addons.addons[a].node.addDependency(ng.nodegroup);
     }
 
+    // IRSA identities (naming: IRSA_IDENTITY_KEYS) are trusted by the cluster's IAM OIDC provider: aws-eks-v2 creates
+    // it on first access (AWS::IAM::OIDCProvider, feature flag useNativeOidcProvider), client id sts.amazonaws.com.
+    const needsOidc = Object.values(names.identities).some((i) => i.credentials === 'irsa');
+    const oidcProvider = needsOidc ? cluster.openIdConnectProvider : undefined;
     const identity = (key: WorkloadIdentityKey, description: string, permissions: WorkloadPermissions) =>
       new WorkloadIdentity(this, `Identity-${key}`, {
         identity: names.identities[key],
@@ -84,6 +88,7 @@ export class ClusterStack extends Stack {
         account: config.account,
         permissions,
         description,
+        ...(oidcProvider ? { oidcProvider } : {}),
       });
     this.identities = {
       backup: identity('backup', 'PostgreSQL (pgBackRest) and Redis backups to the backup bucket', backupPermissions(names, props.backupKey.keyArn)),

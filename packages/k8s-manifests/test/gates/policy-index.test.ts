@@ -14,10 +14,12 @@ const NAMES = [
   'no-secret-data',
   'recommended-labels',
   'writable-paths',
+  'fsgroup-change-policy',
+  'shared-memory',
 ];
 
 describe('POLICY_CHECKS', () => {
-  test('holds the eleven named checks in a stable order, each with a unique name and a description', () => {
+  test('holds the thirteen named checks in a stable order, each with a unique name and a description', () => {
     expect(POLICY_CHECKS.map((c) => c.name)).toEqual(NAMES);
     expect(new Set(POLICY_CHECKS.map((c) => c.name)).size).toBe(POLICY_CHECKS.length);
     for (const c of POLICY_CHECKS) {

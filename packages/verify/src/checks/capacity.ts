@@ -9,18 +9,21 @@
  * - `max-scale-fits`: (b) does not fit the node groups' maxima capped by --max-nodes-total;
  * - `zone-loss`: (c) does not fit the remaining nodes, or a zone takes more pods than a PodDisruptionBudget allows;
  * - `quota`: a namespace ResourceQuota is below what (b) needs in that namespace;
- * - `instance-type-known`: a node group's instance type is not in the instance table (its capacity is unknown).
+ * - `instance-type-known`: a node group's instance type is not in the instance table (its capacity is unknown);
+ * - `connection-budget`: a PgBouncer rollout peak, (replicas + maxSurge) x max_db_connections, exceeds the pooling cap
+ *   or what PostgreSQL admits (./capacity/connection-budget.ts).
  */
 import type { VerifyCheck } from '../types';
 import { analyseCapacity, CHECK } from './capacity/analysis';
 import { capacityMarkdown, capacitySummary } from './capacity/report';
+import { connectionBudget } from './capacity/connection-budget';
 
 export const capacityCheck: VerifyCheck = {
   name: CHECK,
   description:
-    'Node groups hold every pod per node at minimum scale, at HPA maximum plus rolling-update surge (within --max-nodes-total) and with the largest zone lost; a zone loss breaks no PodDisruptionBudget; ResourceQuotas admit the peak.',
+    'Node groups hold every pod per node at minimum scale, at HPA maximum plus rolling-update surge (within --max-nodes-total) and with the largest zone lost; a zone loss breaks no PodDisruptionBudget; ResourceQuotas admit the peak; PgBouncer rollout peaks fit the connection budget.',
   run: (env) => {
     const a = analyseCapacity(env);
-    return { findings: a.findings, summary: capacitySummary(a), reports: { 'capacity.md': capacityMarkdown(a) } };
+    return { findings: [...a.findings, ...connectionBudget(env)], summary: capacitySummary(a), reports: { 'capacity.md': capacityMarkdown(a) } };
   },
 };

@@ -2,7 +2,8 @@ import { k8s } from 'cdk8s-plus-28';
 import { intOrStr, quantity } from '../values';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../../config/schema';
-import type { PlatformNames } from '../../naming/naming';
+import { PLATFORM_ANNOTATIONS, type PlatformNames } from '../../naming/naming';
+import { poolerRollout } from '../../config/database-schema';
 import { IMAGES, imageRef } from '../../versions/images';
 import { pdbMaxUnavailable } from '../app-workload';
 import { recommendedLabels, selectorLabels } from '../labels';
@@ -65,13 +66,20 @@ export class PgBouncer extends Construct {
     });
 
     new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: meta(svc.name), automountServiceAccountToken: false });
-        new k8s.KubeDeployment(this, 'Deployment', {
-      metadata: meta(svc.name),
+    // Rollout within the connection budget: (replicas + maxSurge) x max_db_connections <= poolingCap (schema rule,
+    // verify connection-budget). With the default maxSurge 0 / maxUnavailable 1 a rollout replaces one pod at a time:
+    // every pod keeps its full share of the cap, the other pods keep serving (at least one in production, in another
+    // zone), and with a zone already lost the rollout waits rather than stopping the last running pod (it never
+    // exceeds maxUnavailable, the PDB's budget too). Surging instead (maxSurge 1) would need per-pod connections of
+    // cap / (replicas + 1), a third less pool for every transaction all the time, to serve the minutes of a rollout.
+    const rollout = poolerRollout(p);
+    new k8s.KubeDeployment(this, 'Deployment', {
+      metadata: { ...meta(svc.name), annotations: { [PLATFORM_ANNOTATIONS.poolingCap]: String(config.database.poolingCap) } },
       spec: {
         replicas: p.replicas,
         revisionHistoryLimit: 5,
         selector: { matchLabels: selector },
-        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: intOrStr(0), maxSurge: intOrStr(1) } },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: intOrStr(rollout.maxUnavailable), maxSurge: intOrStr(rollout.maxSurge) } },
         template: {
           metadata: { labels, annotations: { ...scrapeAnnotations(PGBOUNCER_EXPORTER_PORT), ...configChecksum({ 'pgbouncer.ini': ini }) } },
           spec: {

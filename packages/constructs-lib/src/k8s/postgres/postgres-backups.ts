@@ -9,7 +9,9 @@ import { containerResources, POD_IDENTITY_AGENT, restrictedContainerSecurityCont
 import { NamespaceCa } from './cluster-ca';
 import { DATA_CONTAINER_RESOURCES } from './resources';
 import { POSTGRES_OBJECTS } from './postgres-cluster';
-import { PG_PATHS, PG_ROLES, pgbackrestConf, PGBACKREST_STANZA, PGBACKREST_TLS_PORT } from './postgres-files';
+import { PG_PATHS, PG_ROLES, pgbackrestConf, PGBACKREST_STANZA, PGBACKREST_TLS_PORT, pitrRestoreScript } from './postgres-files';
+import { memoryBytes } from '../../util/quantity';
+import { webIdentityAnnotations, webIdentityEnv, webIdentityMounts, webIdentityVolumes } from './web-identity';
 
 export interface PostgresBackupsProps {
   readonly config: EnvironmentConfig;
@@ -23,6 +25,8 @@ export interface PostgresBackupsProps {
 export const POSTGRES_BACKUP_NAME = 'postgres-backup';
 /** The standing claim a point-in-time restore writes into (no volume exists until a restore runs). */
 export const RESTORE_CLAIM = 'postgres-restore';
+/** Key of the point-in-time restore script in the ConfigMap postgres-backup-config (mounted at /etc/pgbackrest). */
+export const PITR_RESTORE_SCRIPT = 'pitr-restore.sh';
 
 /**
  * Scheduled pgBackRest backups (weekly full, daily differential by default) as CronJobs that reach the current
@@ -44,10 +48,16 @@ export class PostgresBackups extends Construct {
     props.ca.certificate('ClientTls', { name: POSTGRES_OBJECTS.pgbackrestClientTls, commonName: 'pgbackrest-client', usages: ['client auth'] });
     new k8s.KubeConfigMap(this, 'Config', {
       metadata: meta('postgres-backup-config'),
-      data: { 'pgbackrest.conf': pgbackrestConf({ config, names }, 'backup-job'), 'restore.conf': pgbackrestConf({ config, names }, 'restore') },
+      data: {
+        'pgbackrest.conf': pgbackrestConf({ config, names }, 'backup-job'),
+        'restore.conf': pgbackrestConf({ config, names }, 'restore'),
+        // The restore job runs PostgreSQL itself (to finish the recovery): shared_buffers at 25 % of its memory limit.
+        [PITR_RESTORE_SCRIPT]: pitrRestoreScript({ config, names }, { sharedBuffers: `${Math.floor((memoryBytes(DATA_CONTAINER_RESOURCES.backupJob.limits.memory) * 0.25) / 2 ** 20)}MB`, restoreClaim: RESTORE_CLAIM }),
+      },
     });
-    // The backup identity's service account: EKS Pod Identity binds it to the backup role (S3 bucket + KMS key).
-    new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: meta(sa), automountServiceAccountToken: false });
+    // The backup identity's service account: IRSA binds it to the backup role (S3 bucket + KMS key); no API token.
+    const irsa = names.identities.backup;
+    new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: { ...meta(sa), annotations: webIdentityAnnotations(irsa) }, automountServiceAccountToken: false });
 
     const rw = `${names.services.postgres.name}.${ns}.svc.cluster.local`;
     const record = (type: string) =>
@@ -62,21 +72,24 @@ export class PostgresBackups extends Construct {
         record(type),
       ].join('\n');
 
-    const podSpec = (command: string, opts: { config: string; withData?: boolean }): k8s.PodSpec => ({
+    const podSpec = (command: string | string[], opts: { config: string; withData?: boolean }): k8s.PodSpec => ({
       serviceAccountName: sa,
       automountServiceAccountToken: false,
       enableServiceLinks: false,
       restartPolicy: 'Never',
-      securityContext: restrictedPodSecurityContext(uid),
+      // The restore claim becomes a member's data volume: kubelet must not re-apply g+rwx,setgid to it on every mount
+      // (kubernetes/kubernetes pkg/volume/volume_linux.go; see the StatefulSet in postgres-cluster.ts).
+      securityContext: opts.withData ? { ...restrictedPodSecurityContext(uid), fsGroupChangePolicy: 'OnRootMismatch' } : restrictedPodSecurityContext(uid),
       containers: [
         {
           name: 'pgbackrest',
           image: imageRef(IMAGES.timescaledbHa),
           imagePullPolicy: 'IfNotPresent',
-          command: ['/bin/sh', '-c', command],
+          command: Array.isArray(command) ? command : ['/bin/sh', '-c', command],
           env: [
             { name: 'PGBACKREST_CONFIG', value: `/etc/pgbackrest/${opts.config}` },
             { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: POSTGRES_OBJECTS.credentials, key: 'BACKUP_PASSWORD' } } },
+            ...webIdentityEnv(irsa),
           ],
           resources: containerResources(DATA_CONTAINER_RESOURCES.backupJob),
           securityContext: restrictedContainerSecurityContext(uid),
@@ -85,6 +98,7 @@ export class PostgresBackups extends Construct {
             { name: 'tls', mountPath: PG_PATHS.pgbackrestTls, readOnly: true },
             { name: 'tmp', mountPath: '/tmp' },
             ...(opts.withData ? [{ name: 'restore', mountPath: PG_PATHS.volume }] : []),
+            ...webIdentityMounts(irsa),
           ],
         },
       ],
@@ -93,10 +107,12 @@ export class PostgresBackups extends Construct {
         { name: 'tls', secret: { secretName: POSTGRES_OBJECTS.pgbackrestClientTls, defaultMode: 0o440 } },
         { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } },
         ...(opts.withData ? [{ name: 'restore', persistentVolumeClaim: { claimName: RESTORE_CLAIM } }] : []),
+        // The STS token is a projected volume: it needs no automountServiceAccountToken (that is the API token).
+        ...webIdentityVolumes(irsa),
       ],
     });
 
-    const cronJob = (cid: string, name: string, schedule: string, command: string, extra: { suspend?: boolean; withData?: boolean; config: string; deadline: number }) =>
+    const cronJob = (cid: string, name: string, schedule: string, command: string | string[], extra: { suspend?: boolean; withData?: boolean; config: string; deadline: number }) =>
       new k8s.KubeCronJob(this, cid, {
         metadata: meta(name),
         spec: {
@@ -122,13 +138,9 @@ export class PostgresBackups extends Construct {
 
     // Point-in-time recovery template: never scheduled (suspended); run it with
     // `kubectl create job --from=cronjob/postgres-pitr-restore` after setting PITR_TARGET (docs/runbooks/postgres.md).
-    const restore = [
-      'set -eu',
-      ': "${PITR_TARGET:?set PITR_TARGET, e.g. 2026-11-25 10:15:00+00}"',
-      `mkdir -p ${PG_PATHS.data} && chmod 0700 ${PG_PATHS.data}`,
-      `pgbackrest --stanza=${PGBACKREST_STANZA} --delta --type=time "--target=$PITR_TARGET" --target-action=promote restore`,
-      `echo "restored to $PITR_TARGET into claim ${RESTORE_CLAIM}"`,
-    ].join('\n');
+    // The script (pitrRestoreScript) restores, replays to the target with plain PostgreSQL and promotes, so that the
+    // result survives being started by Patroni (which would drop the recovery target).
+    const restore = ['/bin/sh', `/etc/pgbackrest/${PITR_RESTORE_SCRIPT}`];
     cronJob('PitrRestore', 'postgres-pitr-restore', '0 0 1 1 *', restore, { suspend: true, withData: true, config: 'restore.conf', deadline: 4 * 3600 });
     new k8s.KubePersistentVolumeClaim(this, 'RestoreClaim', {
       metadata: meta(RESTORE_CLAIM),

@@ -24,9 +24,13 @@ import {
   PGBACKREST_TLS_PORT,
   initSql,
   postBootstrapScript,
+  postgresShmSizeLimit,
+  postgresStartScript,
+  pgbackrestServerScript,
   POSTGRES_EXPORTER_PORT,
 } from './postgres-files';
 import { configChecksum } from '../config-checksum';
+import { webIdentityAnnotations, webIdentityEnv, webIdentityMounts, webIdentityVolumes } from './web-identity';
 
 export interface PostgresClusterProps {
   readonly config: EnvironmentConfig;
@@ -37,6 +41,9 @@ export interface PostgresClusterProps {
   readonly clients: { readonly pooler: string; readonly backupJobs: string };
 }
 
+
+/** Keys of the container start scripts in the rendered ConfigMaps (postgres-init and postgres-pgbackrest). */
+export const POSTGRES_SCRIPTS = { start: 'start.sh', pgbackrestServer: 'pgbackrest-server.sh' } as const;
 
 /** Names of the objects of the cluster, for the other constructs of the data tier. */
 export const POSTGRES_OBJECTS = {
@@ -79,8 +86,8 @@ export class PostgresCluster extends Construct {
     // YAML 1.1 output: Patroni reads it with PyYAML, which would take a bare `on`/`off` for a boolean.
     const files = {
       [POSTGRES_OBJECTS.patroniConfig]: { 'patroni.yml': stringify(patroniConfig(input), { lineWidth: 0, version: '1.1' }) },
-      [POSTGRES_OBJECTS.init]: { 'init.sql': initSql(input), 'post-bootstrap.sh': postBootstrapScript() },
-      [POSTGRES_OBJECTS.pgbackrest]: { 'pgbackrest.conf': pgbackrestConf(input, 'database') },
+      [POSTGRES_OBJECTS.init]: { 'init.sql': initSql(input), 'post-bootstrap.sh': postBootstrapScript(), [POSTGRES_SCRIPTS.start]: postgresStartScript() },
+      [POSTGRES_OBJECTS.pgbackrest]: { 'pgbackrest.conf': pgbackrestConf(input, 'database'), [POSTGRES_SCRIPTS.pgbackrestServer]: pgbackrestServerScript() },
       [POSTGRES_OBJECTS.exporter]: { 'queries.yaml': exporterQueries() },
     };
     new k8s.KubeConfigMap(this, 'PatroniConfig', { metadata: meta(POSTGRES_OBJECTS.patroniConfig), data: files[POSTGRES_OBJECTS.patroniConfig] });
@@ -99,6 +106,9 @@ export class PostgresCluster extends Construct {
         pw('PATRONI_SUPERUSER_PASSWORD', 'postgres/superuser'),
         pw('PATRONI_REPLICATION_PASSWORD', 'postgres/replication'),
         pw('PATRONI_REWIND_PASSWORD', 'postgres/rewind'),
+        // Again for post-bootstrap.sh: Patroni removes PATRONI_* from its environment (patroni/config.py _popenv), so the
+        // post_bootstrap script it runs never sees PATRONI_REWIND_PASSWORD.
+        pw('REWIND_PASSWORD', 'postgres/rewind'),
         pw('APP_PASSWORD', 'postgres/app'),
         pw('ANALYST_PASSWORD', 'postgres/analyst'),
         pw('POOLER_PASSWORD', 'postgres/pooler'),
@@ -118,11 +128,16 @@ export class PostgresCluster extends Construct {
 
     // Patroni's Kubernetes DCS: ConfigMaps for leader lock and config, pod labels for the role. Namespace-scoped.
     const sa = names.identities.postgres.serviceAccount;
-    new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: meta(sa), automountServiceAccountToken: true });
+    // IRSA: the role ARN for the EKS pod identity webhook; the pgBackRest containers also get it explicitly (./web-identity).
+    const irsa = names.identities.postgres;
+    new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: { ...meta(sa), annotations: webIdentityAnnotations(irsa) }, automountServiceAccountToken: true });
+    // Verbs Patroni 4.0.7's Kubernetes DCS calls with use_endpoints false (patroni/dcs/kubernetes.py; observed by
+    // tests/real-servers/patroni-kubernetes.test.ts against an API stub that enforces this Role): `patronictl remove`
+    // deletes the cluster's ConfigMaps with delete_collection_namespaced_config_map, i.e. `deletecollection`.
     new k8s.KubeRole(this, 'PatroniRole', {
       metadata: meta('patroni'),
       rules: [
-        { apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'get', 'list', 'patch', 'update', 'watch', 'delete'] },
+        { apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'get', 'list', 'patch', 'update', 'watch', 'delete', 'deletecollection'] },
         { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'patch', 'update', 'watch'] },
       ],
     });
@@ -159,6 +174,11 @@ export class PostgresCluster extends Construct {
       { name: 'PATRONI_POSTGRESQL_CONNECT_ADDRESS', value: `$(POD_IP):${svc.port}` },
       { name: 'PGBACKREST_CONFIG', value: `/etc/pgbackrest/pgbackrest.conf` },
       { name: 'PGHOST', value: PG_PATHS.socket },
+      // start.sh, pg_ctl and psql in the container: the data directory of patroni.yml (postgresql.data_dir).
+      { name: 'PGDATA', value: PG_PATHS.data },
+      // archive-push and replica restore (Patroni passes its environment, less PATRONI_*, to postgres and so to
+      // archive_command: patroni/postgresql/postmaster.py PostmasterProcess.start).
+      ...webIdentityEnv(irsa),
     ];
     const configMount = (name: string, path: string) => ({ name, mountPath: path, readOnly: true });
     const dataMount = { name: 'data', mountPath: PG_PATHS.volume };
@@ -182,7 +202,10 @@ export class PostgresCluster extends Construct {
             enableServiceLinks: false,
             priorityClassName: props.priorityClassName,
             terminationGracePeriodSeconds: 60,
-            securityContext: restrictedPodSecurityContext(uid),
+            // OnRootMismatch: kubelet changes ownership and mode recursively only when the volume root does not already
+            // match fsGroup (kubernetes/kubernetes pkg/volume/volume_linux.go skipPermissionChange/requiresPermissionChange);
+            // without it every mount re-applies g+rwx and setgid to PGDATA, which PostgreSQL then refuses (start.sh).
+            securityContext: { ...restrictedPodSecurityContext(uid), fsGroupChangePolicy: 'OnRootMismatch' },
             topologySpreadConstraints: [
               { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: selector } },
               { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: selector } },
@@ -192,7 +215,9 @@ export class PostgresCluster extends Construct {
                 ...common,
                 name: 'postgres',
                 image: imageRef(IMAGES.timescaledbHa),
-                command: ['patroni', PG_PATHS.patroniConfig],
+                // Not the image's entrypoint: start.sh (ConfigMap postgres-init) restores PGDATA's mode, watches the
+                // certificate and execs Patroni.
+                command: [`${PG_PATHS.initDir}/${POSTGRES_SCRIPTS.start}`],
                 ports: [
                   { name: 'postgresql', containerPort: svc.port, protocol: 'TCP' },
                   { name: 'patroni', containerPort: PATRONI_PORT, protocol: 'TCP' },
@@ -207,23 +232,26 @@ export class PostgresCluster extends Construct {
                   dataMount,
                   { name: 'run', mountPath: PG_PATHS.socket },
                   { name: 'tmp', mountPath: '/tmp' },
+                  { name: 'shm', mountPath: PG_PATHS.shm },
                   configMount('patroni-config', '/etc/patroni'),
                   configMount('init', PG_PATHS.initDir),
                   configMount('pgbackrest-config', '/etc/pgbackrest'),
                   configMount('server-tls', PG_PATHS.serverTls),
+                  ...webIdentityMounts(irsa),
                 ],
               },
               {
                 ...common,
                 name: 'pgbackrest',
                 image: imageRef(IMAGES.timescaledbHa),
-                command: ['pgbackrest', 'server'],
+                // The TLS server, reloaded (SIGHUP) when its certificate Secret changes.
+                command: ['/bin/sh', `/etc/pgbackrest/${POSTGRES_SCRIPTS.pgbackrestServer}`],
                 ports: [{ name: 'pgbackrest', containerPort: PGBACKREST_TLS_PORT, protocol: 'TCP' }],
-                env: [{ name: 'PGBACKREST_CONFIG', value: '/etc/pgbackrest/pgbackrest.conf' }],
+                env: [{ name: 'PGBACKREST_CONFIG', value: '/etc/pgbackrest/pgbackrest.conf' }, ...webIdentityEnv(irsa)],
                 resources: containerResources(DATA_CONTAINER_RESOURCES.pgbackrestSidecar),
                 readinessProbe: { tcpSocket: { port: intOrStr('pgbackrest') }, periodSeconds: 10 },
                 livenessProbe: { tcpSocket: { port: intOrStr('pgbackrest') }, periodSeconds: 20, failureThreshold: 3 },
-                volumeMounts: [dataMount, { name: 'run', mountPath: PG_PATHS.socket }, { name: 'tmp', mountPath: '/tmp' }, configMount('pgbackrest-config', '/etc/pgbackrest'), configMount('pgbackrest-tls', PG_PATHS.pgbackrestTls)],
+                volumeMounts: [dataMount, { name: 'run', mountPath: PG_PATHS.socket }, { name: 'tmp', mountPath: '/tmp' }, configMount('pgbackrest-config', '/etc/pgbackrest'), configMount('pgbackrest-tls', PG_PATHS.pgbackrestTls), ...webIdentityMounts(irsa)],
               },
               {
                 imagePullPolicy: 'IfNotPresent',
@@ -253,6 +281,9 @@ export class PostgresCluster extends Construct {
               // PostgreSQL refuses a key readable by others: 0640, group = fsGroup.
               { name: 'server-tls', secret: { secretName: POSTGRES_OBJECTS.serverTls, defaultMode: 0o440 } },
               { name: 'pgbackrest-tls', secret: { secretName: POSTGRES_OBJECTS.pgbackrestServerTls, defaultMode: 0o440 } },
+              // PostgreSQL's dynamic shared memory (postgresShmSizeLimit): counted in the postgres container's memory limit.
+              { name: 'shm', emptyDir: { medium: 'Memory', sizeLimit: quantity(postgresShmSizeLimit(db)) } },
+              ...webIdentityVolumes(irsa),
             ],
           },
         },

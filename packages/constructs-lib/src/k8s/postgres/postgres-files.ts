@@ -2,6 +2,7 @@ import type { EnvironmentConfig } from '../../config/schema';
 import { maxConnections } from '../../config/database-schema';
 import type { PlatformNames } from '../../naming/naming';
 import { postgresMemoryParameters } from '../../sizing/postgres-parameters';
+import { memoryBytes } from '../../util/quantity';
 
 /**
  * The PostgreSQL tier's configuration files, as pure functions of the config. They are rendered into ConfigMaps
@@ -15,6 +16,8 @@ export const PG_PATHS = {
   data: '/home/postgres/pgdata/data',
   spool: '/home/postgres/pgdata/pgbackrest-spool',
   socket: '/var/run/postgresql',
+  /** PostgreSQL's dynamic shared memory (a memory-backed emptyDir, postgresShmSizeLimit). */
+  shm: '/dev/shm',
   patroniConfig: '/etc/patroni/patroni.yml',
   initDir: '/etc/postgres-init',
   pgbackrestConfig: '/etc/pgbackrest/pgbackrest.conf',
@@ -117,6 +120,11 @@ export function pgHbaRules({ config, names }: PostgresFileInput): string[] {
   ].map((l) => l.replace(/\s+/g, ' '));
 }
 
+/** restore_command fetching WAL from the stanza (`%f`/`%p` as PostgreSQL expands them; `"%p"` quoted as pgBackRest writes it). */
+export function pgbackrestRestoreCommand(): string {
+  return `pgbackrest --stanza=${PGBACKREST_STANZA} archive-get %f "%p"`;
+}
+
 /** Patroni configuration (Kubernetes DCS through ConfigMaps; pod-specific values come from PATRONI_* env vars). */
 export function patroniConfig(input: PostgresFileInput): Record<string, unknown> {
   const { config, names } = input;
@@ -133,6 +141,14 @@ export function patroniConfig(input: PostgresFileInput): Record<string, unknown>
       // Patroni 4 calls the leader `primary`; set explicitly so Services never depend on the version's default.
       leader_label_value: 'primary',
       follower_label_value: 'replica',
+      // ConfigMaps, not Endpoints (decision recorded in docs/runbooks/postgres.md, "Patroni's DCS: ConfigMaps"). Patroni
+      // calls Endpoints mode "recommended" (patroni v4.0.x docs/kubernetes.rst: lock and leader address change in one
+      // write), but then it writes the read-write Service's Endpoints itself, so that Service must lose its selector;
+      // Kubernetes deprecated the v1 Endpoints API in 1.33 (KEP-4974: every read/write answers with a warning, kube-proxy
+      // only reads EndpointSlices, a selectorless Service is routed through the EndpointSlice mirroring controller). With
+      // ConfigMaps the Services select the `role` label Patroni keeps on the pods, the Role needs no `endpoints` rights
+      // (patroni/dcs/kubernetes.py touches Endpoints only with use_endpoints, or bypass_api_service, unset here), and a
+      // lost lock demotes the old primary (read-only) before its label changes, so the label lag cannot take writes.
       use_endpoints: false,
     },
     bootstrap: {
@@ -166,6 +182,13 @@ export function patroniConfig(input: PostgresFileInput): Record<string, unknown>
         rewind: { username: PG_ROLES.rewind },
       },
       parameters: { unix_socket_directories: PG_PATHS.socket },
+      // WAL from the repository for every replica (built by pgBackRest or basebackup, or rejoining after a failover):
+      // Patroni removes the restore_command pgBackRest's restore writes into postgresql.auto.conf and sets one only from
+      // here (patroni v4.0.x patroni/postgresql/config.py: _sanitize_auto_conf drops every recovery parameter from
+      // postgresql.auto.conf, build_recovery_params takes them from `recovery_conf`). The form pgBackRest itself writes
+      // (pgbackrest release/2.55.1 src/command/restore/restore.c, restoreRecoveryOption; user guide "restore_command");
+      // the config file comes from PGBACKREST_CONFIG in the container's environment.
+      recovery_conf: { restore_command: pgbackrestRestoreCommand() },
       create_replica_methods: ['pgbackrest', 'basebackup'],
       pgbackrest: { command: `pgbackrest --stanza=${PGBACKREST_STANZA} --delta restore`, keep_data: true, no_params: true },
       basebackup: [{ checkpoint: 'fast' }],
@@ -173,6 +196,12 @@ export function patroniConfig(input: PostgresFileInput): Record<string, unknown>
     watchdog: { mode: 'off' },
   };
 }
+
+/**
+ * The init SQL's TimescaleDB line, exactly as rendered (one line): a test server without TimescaleDB substitutes this
+ * line and says so; production never skips it.
+ */
+export const INIT_SQL_TIMESCALEDB = 'CREATE EXTENSION IF NOT EXISTS timescaledb;';
 
 /**
  * Init SQL (run once by Patroni's post_bootstrap on the new primary, as the superuser). Passwords arrive as psql
@@ -203,13 +232,8 @@ REVOKE ALL ON DATABASE ${db} FROM PUBLIC;
 GRANT CONNECT ON DATABASE ${db} TO ${r.app}, ${r.analyst}, ${r.pooler}, ${r.monitoring}, ${r.backup};
 
 \\connect ${db}
--- Extensions. TimescaleDB is optional only where the server lacks it (the Debian test servers); production has it.
-SELECT (count(*) > 0) AS has_timescaledb FROM pg_available_extensions WHERE name = 'timescaledb' \\gset
-\\if :has_timescaledb
-CREATE EXTENSION IF NOT EXISTS timescaledb;
-\\else
-\\echo 'timescaledb not available on this server: skipped'
-\\endif
+-- Extensions, all required: a server without one fails the bootstrap (ON_ERROR_STOP) instead of running without it.
+${INIT_SQL_TIMESCALEDB}
 CREATE EXTENSION IF NOT EXISTS postgis;
 CREATE EXTENSION IF NOT EXISTS pg_cron;
 CREATE EXTENSION IF NOT EXISTS pg_stat_statements;
@@ -246,16 +270,237 @@ GRANT SELECT ON monitoring.backup_runs TO ${r.monitoring};
 `;
 }
 
-/** Patroni post_bootstrap: runs the init SQL with passwords from the environment. */
+/** Patroni post_bootstrap: creates the pgBackRest stanza, then runs the init SQL with passwords from the environment. */
 export function postBootstrapScript(): string {
   return `#!/bin/sh
-# Called by Patroni once, on the new primary, with a superuser connection URL as $1.
+# Called by Patroni once, on the new primary (PostgreSQL is running), with a superuser connection URL as $1.
+# A non-zero exit fails the bootstrap (Patroni moves the data directory aside and exits; the pod restarts).
 set -eu
+
+# 1. The pgBackRest stanza. archive_command (archive-push) fails until it exists, so creating it here rather than in
+# the first backup job keeps WAL archived from the first minute. It runs on this host: the repository (S3) is local to
+# it (no repo1-host) and pg1 is this running primary (pgbackrest release/2.55.1 src/command/stanza/create.c, pgValidate
+# in src/command/stanza/common.c). Idempotent: an existing stanza of this cluster is kept ("already exists and is
+# valid"); another cluster's stanza (system-id mismatch) is an error, as it must be. Retried: S3 and IAM may not answer
+# in the pod's first seconds.
+attempt=1
+until pgbackrest --stanza=${PGBACKREST_STANZA} stanza-create; do
+  if [ "$attempt" -ge 5 ]; then
+    echo "post-bootstrap: pgbackrest stanza-create failed $attempt times" >&2
+    exit 1
+  fi
+  attempt=$((attempt + 1))
+  sleep 10
+done
+
+# 2. Roles, database, extensions, grants.
 psql "$1" -v ON_ERROR_STOP=1 \\
   -v app_password="$APP_PASSWORD" -v analyst_password="$ANALYST_PASSWORD" -v pooler_password="$POOLER_PASSWORD" \\
   -v monitoring_password="$MONITORING_PASSWORD" -v backup_password="$BACKUP_PASSWORD" -v rewind_password="$REWIND_PASSWORD" \\
   -f ${PG_PATHS.initDir}/init.sql
 `;
+}
+
+/** Seconds between two looks at a mounted certificate Secret (cert-manager renews 15 days before expiry). */
+export const TLS_WATCH_SECONDS = 30;
+
+/**
+ * Shell functions shared by the two start scripts: watch the mounted Secret's tls.crt, tls.key and ca.crt and call
+ * `reload_tls` once they changed, while the process `$main` lives. kubelet replaces the files of a Secret volume at
+ * once (the `..data` symlink), but one look reads three files and may straddle that swap: a change counts only when two
+ * consecutive looks agree.
+ */
+function tlsWatchShell(): string {
+  return `case "$TLS_WATCH_SECONDS" in
+  '' | *[!0-9.]*)
+    echo "TLS_WATCH_SECONDS must be a number of seconds, not '$TLS_WATCH_SECONDS'" >&2
+    exit 2
+    ;;
+esac
+
+tls_sum() {
+  cat "$TLS_DIR/tls.crt" "$TLS_DIR/tls.key" "$TLS_DIR/ca.crt" 2>/dev/null | sha256sum | cut -d ' ' -f 1
+}
+
+watch_tls() {
+  loaded=$(tls_sum)
+  seen=$loaded
+  while sleep "$TLS_WATCH_SECONDS" && kill -0 "$main" 2>/dev/null; do
+    now=$(tls_sum)
+    if [ "$now" != "$loaded" ] && [ "$now" = "$seen" ] && reload_tls; then
+      loaded=$now
+    fi
+    seen=$now
+  done
+}
+`;
+}
+
+/**
+ * The postgres container's command (ConfigMap postgres-init, key start.sh): what the image's entrypoint would have done
+ * that this pod needs, then Patroni.
+ * - PGDATA back to 0700. With a pod fsGroup, kubelet's recursive ownership pass (every mount without
+ *   fsGroupChangePolicy OnRootMismatch, or whenever the volume root does not match) adds g+rwx and setgid to every
+ *   directory (kubernetes/kubernetes pkg/volume/volume_linux.go: SetVolumeOwnership, rwMask|execMask|ModeSetgid; the EBS
+ *   CSI driver declares fsGroupPolicy File). PostgreSQL refuses a data directory with group write or any other access
+ *   (postgres/postgres REL_17_STABLE src/backend/utils/init/miscinit.c checkDataDir: "has invalid permissions").
+ *   The image's entrypoint does the same (timescale/timescaledb-docker-ha timescaledb_entrypoint.sh: install -m 0700 -d
+ *   "$PGDATA"); this command replaces it.
+ * - The certificate watcher: PostgreSQL re-reads ssl_cert_file/ssl_key_file only on SIGHUP (REL_17_STABLE
+ *   src/backend/postmaster/postmaster.c process_pm_reload_request: secure_initialize(false); a failed load keeps the
+ *   old context and logs "SSL configuration was not reloaded"), so a rotated certificate is picked up by `pg_ctl reload`.
+ * Environment (defaults are the pod's values; tests point them at scratch files): PGDATA, PG_PATRONI_CONFIG, TLS_DIR,
+ * TLS_WATCH_SECONDS.
+ */
+export function postgresStartScript(): string {
+  return `#!/bin/sh
+# PostgreSQL container command (rendered: ConfigMap postgres-init, key start.sh). Runs Patroni as the pod's main process.
+set -eu
+PGDATA="\${PGDATA:-${PG_PATHS.data}}"
+PG_PATRONI_CONFIG="\${PG_PATRONI_CONFIG:-${PG_PATHS.patroniConfig}}"
+TLS_DIR="\${TLS_DIR:-${PG_PATHS.serverTls}}"
+TLS_WATCH_SECONDS="\${TLS_WATCH_SECONDS:-${TLS_WATCH_SECONDS}}"
+export PGDATA
+
+# kubelet's fsGroup pass may have left the data directory g+rwx,setgid (2770): PostgreSQL refuses anything but 0700/0750.
+# 00700, not 0700: GNU chmod keeps a directory's setgid bit unless the numeric mode has the extra leading 0.
+if [ -d "$PGDATA" ]; then
+  chmod 00700 "$PGDATA"
+fi
+
+${tlsWatchShell()}
+reload_tls() {
+  # pg_ctl status exits non-zero while no server runs: Patroni starts it later, and it reads the new files then.
+  if ! pg_ctl status -D "$PGDATA" >/dev/null 2>&1; then
+    echo "start.sh: certificate files in $TLS_DIR changed; PostgreSQL is not running (it reads them when it starts)" >&2
+    return 0
+  fi
+  if pg_ctl reload -D "$PGDATA" >/dev/null; then
+    echo "start.sh: certificate files in $TLS_DIR changed; PostgreSQL reloaded (SIGHUP)" >&2
+    return 0
+  fi
+  echo "start.sh: certificate files in $TLS_DIR changed; pg_ctl reload failed, retrying" >&2
+  return 1
+}
+
+# The watcher runs beside Patroni; this shell's PID becomes Patroni's with exec.
+main=$$
+watch_tls &
+exec patroni "$PG_PATRONI_CONFIG"
+`;
+}
+
+/**
+ * The pgbackrest container's command (ConfigMap postgres-pgbackrest, key pgbackrest-server.sh): the pgBackRest TLS
+ * server, and a watcher that sends it SIGHUP when its certificate Secret changes. `pgbackrest server` loads the TLS
+ * key, certificate and CA when it starts and again only on SIGHUP (pgbackrest release/2.55.1 src/command/server/server.c:
+ * cmdServerSigHup sets the flag, accept() returns on EINTR (src/common/io/socket/server.c), then cfgLoad and
+ * cmdServerInit, which creates the TLS server from the files again). Debian 13's pgBackRest 2.55.1 was seen to end
+ * on the signal instead ("server command end: terminated on signal [SIGHUP]", tests/real-servers/postgres-lifecycle):
+ * the container then exits and the kubelet restarts it (restartPolicy Always), which loads the new files too.
+ * Environment (defaults are the pod's values): PGBACKREST_CONFIG (read by pgBackRest), TLS_DIR, TLS_WATCH_SECONDS.
+ */
+export function pgbackrestServerScript(): string {
+  return `#!/bin/sh
+# pgBackRest TLS server (rendered: ConfigMap postgres-pgbackrest, key pgbackrest-server.sh).
+set -eu
+TLS_DIR="\${TLS_DIR:-${PG_PATHS.pgbackrestTls}}"
+TLS_WATCH_SECONDS="\${TLS_WATCH_SECONDS:-${TLS_WATCH_SECONDS}}"
+
+${tlsWatchShell()}
+reload_tls() {
+  if kill -HUP "$main" 2>/dev/null; then
+    echo "pgbackrest-server.sh: certificate files in $TLS_DIR changed; SIGHUP sent (a server that ends on it is restarted by the kubelet with the new files)" >&2
+    return 0
+  fi
+  echo "pgbackrest-server.sh: certificate files in $TLS_DIR changed; SIGHUP failed, retrying" >&2
+  return 1
+}
+
+# This shell's PID becomes the server's with exec: the watcher signals it, SIGTERM from kubelet reaches it directly.
+main=$$
+watch_tls &
+exec pgbackrest server
+`;
+}
+
+/**
+ * The point-in-time restore job's script (ConfigMap postgres-backup-config, key pitr-restore.sh). It restores AND
+ * finishes the recovery: Patroni would not keep the target. A data directory that Patroni starts without a leader in
+ * its DCS is started as a standby (patroni v4.0.x patroni/ha.py recover(): "we will restart in standby mode"), with
+ * recovery_target* set to '' and recovery_target_timeline 'latest' (patroni/postgresql/config.py build_recovery_params)
+ * and the recovery settings pgBackRest wrote into postgresql.auto.conf removed (_sanitize_auto_conf): it would replay the
+ * whole archive past the target. So plain PostgreSQL replays to the target here and promotes
+ * (recovery_target_action=promote; PostgreSQL removes recovery.signal at the end of recovery), then shuts down cleanly:
+ * Patroni later starts an ordinary, promoted data directory on the new timeline.
+ * Recovery runs with only a local socket (no TCP listener), without TLS (the job mounts no server certificate), with
+ * pg_cron's launcher off and shared_buffers sized to the job's memory limit; the rest is the restored postgresql.conf
+ * (archive_mode on: the new timeline's history file is pushed to the repository, with PGBACKREST_CONFIG's restore.conf).
+ * Environment: PITR_TARGET (required), PGDATA, PITR_RUN_DIR (socket and server log; default /tmp), PGBACKREST_CONFIG.
+ */
+export function pitrRestoreScript(input: PostgresFileInput, opts: { readonly sharedBuffers: string; readonly restoreClaim: string }): string {
+  const port = input.names.services.postgres.port;
+  return `#!/bin/sh
+# Point-in-time restore into the claim ${opts.restoreClaim} (rendered: ConfigMap postgres-backup-config, key pitr-restore.sh).
+set -eu
+: "\${PITR_TARGET:?set PITR_TARGET, e.g. 2026-11-25 10:15:00+00}"
+PGDATA="\${PGDATA:-${PG_PATHS.data}}"
+PITR_RUN_DIR="\${PITR_RUN_DIR:-/tmp}"
+log="$PITR_RUN_DIR/pitr-postgres.log"
+
+# 1. Restore the backup before the target and write the recovery settings (recovery.signal, postgresql.auto.conf).
+mkdir -p "$PGDATA"
+chmod 00700 "$PGDATA"
+pgbackrest --stanza=${PGBACKREST_STANZA} --delta --type=time "--target=$PITR_TARGET" --target-action=promote restore
+
+# 2. Replay to the target and promote, with plain PostgreSQL.
+stop_server() {
+  if pg_ctl status -D "$PGDATA" >/dev/null 2>&1; then
+    pg_ctl -D "$PGDATA" -m fast -w -t 600 stop >/dev/null || true
+  fi
+}
+trap stop_server EXIT
+if ! pg_ctl -D "$PGDATA" -l "$log" -w -t 14400 start \\
+  -o "-c listen_addresses='' -p ${port} -k $PITR_RUN_DIR -c ssl=off -c shared_buffers=${opts.sharedBuffers} -c cron.launch_active_jobs=off"; then
+  echo "PostgreSQL did not start on the restored data directory; its log:" >&2
+  cat "$log" >&2
+  exit 1
+fi
+while :; do
+  if ! pg_ctl status -D "$PGDATA" >/dev/null 2>&1; then
+    echo "PostgreSQL stopped before reaching the target (is $PITR_TARGET within the archive?); its log:" >&2
+    cat "$log" >&2
+    exit 1
+  fi
+  if [ "$(psql -h "$PITR_RUN_DIR" -p ${port} -d postgres -X -A -t -c 'SELECT pg_is_in_recovery()' 2>/dev/null || true)" = f ]; then
+    break
+  fi
+  sleep 5
+done
+last=$(psql -h "$PITR_RUN_DIR" -p ${port} -d postgres -X -A -t -v ON_ERROR_STOP=1 -c 'SELECT pg_last_xact_replay_timestamp()')
+
+# 3. A clean shutdown: the claim now holds a promoted cluster, ready for Patroni.
+pg_ctl -D "$PGDATA" -m fast -w -t 600 stop
+trap - EXIT
+if [ -e "$PGDATA/recovery.signal" ] || [ -e "$PGDATA/standby.signal" ]; then
+  echo "recovery did not finish: a signal file is still in $PGDATA" >&2
+  exit 1
+fi
+echo "restored to $PITR_TARGET into claim ${opts.restoreClaim} (promoted; last replayed commit $last)"
+`;
+}
+
+/**
+ * /dev/shm of the PostgreSQL container, a memory-backed emptyDir: the container runtime's default is 64 MiB, where
+ * PostgreSQL's dynamic shared memory lives (dynamic_shared_memory_type posix, initdb's choice on Linux: parallel query
+ * tuple queues and parallel hash tables, up to work_mem x hash_mem_multiplier per participant; a full /dev/shm fails the
+ * query with "could not resize shared memory segment ... No space left on device"). shared_buffers is not in it (the
+ * main segment is anonymous shared memory). Pages in a memory emptyDir are charged to the memory cgroup of the container
+ * that writes them, so this is a cap inside the postgres container's limit, never memory on top of it: 25 % of the
+ * limit, the same budget as shared_buffers, leaving half the limit to backends.
+ */
+export function postgresShmSizeLimit(db: Pick<EnvironmentConfig['database'], 'resources'>): string {
+  return `${Math.floor((memoryBytes(db.resources.limits.memory) * 0.25) / 2 ** 20)}Mi`;
 }
 
 /** pgBackRest configuration shared by the database pods (archive-push, replica creation) and the backup jobs. */
@@ -268,8 +513,12 @@ export function pgbackrestConf({ config, names }: PostgresFileInput, role: 'data
     `repo1-s3-region=${config.region}`,
     `repo1-s3-endpoint=s3.${config.region}.amazonaws.com`,
     'repo1-s3-uri-style=host',
-    // Credentials from the pod's EKS Pod Identity association (pgBackRest >= 2.58): no static keys anywhere.
-    'repo1-s3-key-type=pod-id',
+    // IRSA, no static keys anywhere (pgbackrest/pgbackrest release/2.55.1 src/storage/s3/helper.c and storage.c):
+    // web-id reads the role from AWS_ROLE_ARN and the token from AWS_WEB_IDENTITY_TOKEN_FILE (an error if either is
+    // unset; repo1-s3-role is not allowed with web-id), re-reads the token at every renewal (5 min before expiry), and
+    // calls STS AssumeRoleWithWebIdentity at https://sts.amazonaws.com:443 (the global endpoint, fixed: the storage
+    // host/port options do not apply to it; repo1-storage-ca-file/ca-path do, and its TLS peer check is always on).
+    'repo1-s3-key-type=web-id',
     // SSE-KMS with the backup key of the data stack (naming module alias).
     `repo1-s3-kms-key-id=${names.kms.backups}`,
     `repo1-path=/${names.backup.postgresPrefix}`,

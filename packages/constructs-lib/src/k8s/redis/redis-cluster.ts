@@ -29,7 +29,7 @@ export const REDIS_BACKUP_NAME = 'redis-backup';
 
 
 /**
- * Redis 7 in cluster mode: one StatefulSet of primaries x (1 + replicas) pods spread over zones, announced by
+ * Redis 8 in cluster mode: one StatefulSet of primaries x (1 + replicas) pods spread over zones, announced by
  * hostname through a headless Service (a restarted pod with a new IP rejoins), nodes.conf and AOF on the volume,
  * ACL users from an ExternalSecret, an idempotent bootstrap Job that forms the cluster zone-aware, a daily RDB
  * backup to S3, redis_exporter, PDB and network policies.

@@ -1,5 +1,6 @@
 /** The policy gate: every named check over the rendered objects of one environment. */
 import type { PolicyCheck } from '../types';
+import { fsGroupChangePolicy, sharedMemory } from './data-volumes';
 import { hpaPdbCompat } from './hpa-pdb-compat';
 import { networkPolicyCoverage } from './network-policy-coverage';
 import { noSecretData } from './no-secret-data';
@@ -12,7 +13,7 @@ import { resources } from './resources';
 import { serviceAccount } from './service-account';
 import { writablePaths } from './writable-paths';
 
-export { hpaPdbCompat, networkPolicyCoverage, noSecretData, pdbCoverage, pinnedImages, probes, pssRestricted, recommendedLabels, resources, serviceAccount, writablePaths };
+export { fsGroupChangePolicy, sharedMemory, hpaPdbCompat, networkPolicyCoverage, noSecretData, pdbCoverage, pinnedImages, probes, pssRestricted, recommendedLabels, resources, serviceAccount, writablePaths };
 
 /** All policy checks, in a stable order. */
 export const POLICY_CHECKS: PolicyCheck[] = [
@@ -27,4 +28,6 @@ export const POLICY_CHECKS: PolicyCheck[] = [
   noSecretData,
   recommendedLabels,
   writablePaths,
+  fsGroupChangePolicy,
+  sharedMemory,
 ];

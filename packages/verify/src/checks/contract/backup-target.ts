@@ -6,8 +6,12 @@
  * - pgBackRest files in ConfigMaps (every data entry with a `repo<N>-type=s3` repository): `repo<N>-s3-bucket` is an
  *   `AWS::S3::Bucket` `BucketName`; `repo<N>-s3-region` (and the region in `repo<N>-s3-endpoint`) is the templates'
  *   region; `repo<N>-s3-kms-key-id` names an `AWS::KMS::Alias` of the templates (by name or alias ARN of this
- *   account and region) whose key is the bucket's default key; `repo<N>-s3-key-type` uses the workload identity
- *   (`pod-id` with a Pod Identity association, `web-id` with an IRSA annotation). Every pod that mounts the file runs
+ *   account and region) whose key is the bucket's default key; `repo<N>-s3-key-type` is `web-id` (IRSA): every
+ *   container that mounts the file gets `AWS_ROLE_ARN` and `AWS_WEB_IDENTITY_TOKEN_FILE` (its own env, both, or the
+ *   EKS pod identity webhook for an annotated ServiceAccount), which pgBackRest reads and without which it stops
+ *   (pgbackrest/pgbackrest release/2.55.1 src/storage/s3/helper.c), and no `repo<N>-s3-role` (pgBackRest allows it only
+ *   with `auto`) or static keys. `pod-id` is reported: pgBackRest has it only from 2.58.0, as experimental, and the
+ *   timescaledb-ha image installs pgBackRest unpinned (an older one stops with an invalid-value error). Every pod that mounts the file runs
  *   under an identity allowed `s3:ListBucket` on the bucket, `s3:GetObject`/`PutObject`/`DeleteObject` under
  *   `repo<N>-path`, and `kms:GenerateDataKey`/`kms:Decrypt` on the key (the key policy delegating to IAM).
  * - aws CLI transfers in container commands (`aws s3 cp|sync|mv|rm|ls ... s3://bucket/prefix...`, e.g. the Redis
@@ -20,7 +24,7 @@ import { objectId } from '../../types';
 import { bucketDefaultKey, describeResolved, bucketsByName, iamAllows, keyPolicyAllows, kmsAliases, kmsKeyOf, parseKmsAliasRef, resourceId, resourceOfToken, roleArnOf, templatesAccount, templatesRegion, type CfnResource, type Statement } from '../../cfn';
 import { containersOf, kubeIndex, ofKind, serviceAccountOf, type PodTemplate } from '../references/kube';
 import { type MakeFinding } from '../../rule-set';
-import { identityOf, podsMountingConfigMap, statementsOf } from './identity';
+import { containersMountingConfigMap, containerWebIdentity, identityOf, IRSA_ANNOTATION, podsMountingConfigMap, statementsOf, WEB_IDENTITY_ENV } from './identity';
 
 const RULE = 'backup-target';
 
@@ -129,9 +133,24 @@ function pgBackRest(env: RenderedEnvironment, f: MakeFinding, cm: KubeObject, ke
     for (const t of pods) {
       const id = identityOf(env, t.namespace, serviceAccountOf(t));
       if (keyType === 'pod-id' && !id.associations.length && id.irsaRoleArn) out.push(f(RULE, object, field, `${repo}-s3-key-type=pod-id, but ServiceAccount ${t.namespace}/${serviceAccountOf(t)} of ${t.ownerId} gets its role through IRSA (use web-id)`));
-      if (keyType === 'web-id' && !id.irsaRoleArn && id.associations.length) out.push(f(RULE, object, field, `${repo}-s3-key-type=web-id, but ServiceAccount ${t.namespace}/${serviceAccountOf(t)} of ${t.ownerId} gets its role through EKS Pod Identity (use pod-id)`));
+      if (keyType === 'web-id' && !id.irsaRoleArn && id.associations.length) out.push(f(RULE, object, field, `${repo}-s3-key-type=web-id, but ServiceAccount ${t.namespace}/${serviceAccountOf(t)} of ${t.ownerId} gets its role through EKS Pod Identity, which web-id does not read: give it an IRSA role (${IRSA_ANNOTATION})`));
+      if (keyType !== 'web-id') continue;
+      for (const c of containersMountingConfigMap(t, cm.metadata.name)) {
+        const w = containerWebIdentity(env, t, c);
+        if (w.complete) continue;
+        const partial = w.explicit.roleArnDefined || w.explicit.tokenFileDefined;
+        out.push(
+          f(RULE, t.ownerId, `${c.path}.env`, `${repo}-s3-key-type=web-id (${object} ${field}), but container ${c.container.name} of ${t.ownerId} ${partial ? `sets only ${w.explicit.roleArnDefined ? WEB_IDENTITY_ENV.roleArn : WEB_IDENTITY_ENV.tokenFile} (the EKS pod identity webhook then adds neither)` : `gets neither ${WEB_IDENTITY_ENV.roleArn} nor ${WEB_IDENTITY_ENV.tokenFile}: it sets none and ${id.irsaRoleArn ? 'is skipped by the webhook (eks.amazonaws.com/skip-containers)' : `ServiceAccount ${t.namespace}/${serviceAccountOf(t)} has no ${IRSA_ANNOTATION} for the EKS pod identity webhook`}`}: pgBackRest stops with "option '${repo}-s3-key-type' is 'web-id' but '${WEB_IDENTITY_ENV.roleArn}' and '${WEB_IDENTITY_ENV.tokenFile}' are not set"`),
+        );
+      }
     }
-    if (keyType !== 'pod-id' && keyType !== 'web-id') out.push(f(RULE, object, field, `${repo}-s3-key-type=${keyType}: pgBackRest would use ${keyType === 'shared' ? 'static access keys' : 'the node instance role'}, not the workload identity the templates grant the backup bucket to (use pod-id)`));
+    if (keyType === 'pod-id') out.push(f(RULE, object, field, `${repo}-s3-key-type=pod-id exists only from pgBackRest 2.58.0, as experimental, and the timescaledb-ha image installs pgBackRest unpinned: an older pgBackRest refuses the value. Use web-id (IRSA, in every release since 2.36)`));
+    else if (keyType !== 'web-id') out.push(f(RULE, object, field, `${repo}-s3-key-type=${keyType}: pgBackRest would use ${keyType === 'shared' ? 'static access keys' : 'the node instance role'}, not the workload identity the templates grant the backup bucket to (use web-id)`));
+    if (keyType === 'web-id') {
+      for (const extra of ['s3-role', 's3-key', 's3-key-secret', 's3-token']) {
+        if (o(extra) !== undefined) out.push(f(RULE, object, field, `${repo}-${extra} is set with ${repo}-s3-key-type=web-id: ${extra === 's3-role' ? 'pgBackRest allows it only with key-type auto (web-id takes the role from AWS_ROLE_ARN)' : 'web-id gets temporary credentials from STS; static keys must not be in the file'}`));
+      }
+    }
     const kms = checkKey(env, f, object, field, o('s3-kms-key-id'), bucket, `${repo}-s3-kms-key-id`);
     out.push(...kms.findings);
     const path = (o('path') ?? '/var/lib/pgbackrest').replace(/^\/+|\/+$/g, '');

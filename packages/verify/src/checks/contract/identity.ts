@@ -5,9 +5,59 @@
  */
 import type { KubeObject, RenderedEnvironment } from '../../types';
 import { podIdentities, roleByArn, roleStatements, type CfnResource, type PodIdentity, type Statement } from '../../cfn';
-import { containersOf, kubeIndex, configMapsUsed, serviceAccountOf, type PodTemplate } from '../references/kube';
+import { containersOf, kubeIndex, configMapsUsed, serviceAccountOf, type ContainerRef, type PodTemplate } from '../references/kube';
 
 export const IRSA_ANNOTATION = 'eks.amazonaws.com/role-arn';
+
+/**
+ * IRSA as the EKS pod identity webhook applies it (aws/amazon-eks-pod-identity-webhook v0.6.17,
+ * pkg/handler/handler.go): for a pod whose ServiceAccount carries {@link IRSA_ANNOTATION}, every container not named
+ * in the pod annotation `eks.amazonaws.com/skip-containers` gets `AWS_ROLE_ARN` and `AWS_WEB_IDENTITY_TOKEN_FILE`
+ * unless it already defines either of them (then it adds neither), and a projected token with audience
+ * `sts.amazonaws.com` (the default of `eks.amazonaws.com/audience`). The AWS SDKs and pgBackRest's `web-id` read
+ * exactly these two variables.
+ */
+export const WEB_IDENTITY_ENV = { roleArn: 'AWS_ROLE_ARN', tokenFile: 'AWS_WEB_IDENTITY_TOKEN_FILE' } as const;
+export const WEB_IDENTITY_AUDIENCE = 'sts.amazonaws.com';
+export const SKIP_CONTAINERS_ANNOTATION = 'eks.amazonaws.com/skip-containers';
+
+/** How one container gets the web identity variables. */
+export interface ContainerWebIdentity {
+  /** `AWS_ROLE_ARN` / `AWS_WEB_IDENTITY_TOKEN_FILE` entries of its own env (value, or `valueFrom` for a reference). */
+  readonly explicit: { readonly roleArn?: string; readonly tokenFile?: string; readonly roleArnDefined: boolean; readonly tokenFileDefined: boolean };
+  /** Whether the webhook injects both (annotated ServiceAccount, container not skipped, neither variable defined). */
+  readonly injected: boolean;
+  /** Whether it ends up with both variables (explicitly or injected). */
+  readonly complete: boolean;
+}
+
+export function containerWebIdentity(env: RenderedEnvironment, t: PodTemplate, c: ContainerRef): ContainerWebIdentity {
+  const vars: any[] = c.container.env ?? [];
+  const entry = (name: string) => vars.find((e) => e?.name === name);
+  const r = entry(WEB_IDENTITY_ENV.roleArn);
+  const k = entry(WEB_IDENTITY_ENV.tokenFile);
+  const explicit = {
+    roleArnDefined: !!r,
+    tokenFileDefined: !!k,
+    ...(typeof r?.value === 'string' ? { roleArn: r.value } : {}),
+    ...(typeof k?.value === 'string' ? { tokenFile: k.value } : {}),
+  };
+  const skipped = String(t.annotations[SKIP_CONTAINERS_ANNOTATION] ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .includes(c.container.name);
+  const annotated = !!identityOf(env, t.namespace, serviceAccountOf(t)).irsaRoleArn;
+  const injected = annotated && !skipped && !explicit.roleArnDefined && !explicit.tokenFileDefined;
+  return { explicit, injected, complete: injected || (explicit.roleArnDefined && explicit.tokenFileDefined) };
+}
+
+/** The containers of a pod template that mount one of its volumes that carry ConfigMap `name`. */
+export function containersMountingConfigMap(t: PodTemplate, name: string): ContainerRef[] {
+  const volumes = new Set<string>(
+    (t.spec.volumes ?? []).filter((v: any) => v.configMap?.name === name || (v.projected?.sources ?? []).some((s: any) => s.configMap?.name === name)).map((v: any) => v.name),
+  );
+  return containersOf(t).filter(({ container }) => (container.volumeMounts ?? []).some((m: any) => volumes.has(m.name)));
+}
 
 /** The identities the cluster gives one service account. */
 export interface ServiceAccountIdentity {

@@ -16,18 +16,26 @@
  *   `aws:RequestTag/eks-cluster-arn` (the association's cluster), `aws:RequestTag/kubernetes-namespace` and
  *   `aws:RequestTag/kubernetes-service-account` (the association's); the association keeps session tags on.
  * - An IRSA annotation `eks.amazonaws.com/role-arn` names a role of the templates whose trust policy admits the
- *   service account through `sts:AssumeRoleWithWebIdentity`.
+ *   service account through `sts:AssumeRoleWithWebIdentity` from the IAM OIDC provider of the templates' EKS cluster
+ *   (an `AWS::IAM::OIDCProvider` whose `Url` is the cluster's `OpenIdConnectIssuerUrl` and whose client ids hold
+ *   `sts.amazonaws.com`). Every web-identity statement of such a role is scoped by `StringEquals` to exactly
+ *   `<issuer>:sub = system:serviceaccount:<namespace>:<name>` and `<issuer>:aud = sts.amazonaws.com` (EKS User
+ *   Guide, associate-service-account-role.html): no StringLike, no missing key, no other service account, no other
+ *   provider. Conversely, a role the cluster's provider may assume for a rendered ServiceAccount is annotated on it.
+ * - A container that sets `AWS_ROLE_ARN` or `AWS_WEB_IDENTITY_TOKEN_FILE` itself sets both (the EKS pod identity
+ *   webhook adds neither when either is defined), `AWS_ROLE_ARN` is its ServiceAccount's IRSA role, and the token file
+ *   is a projected service account token (audience `sts.amazonaws.com`) the container mounts.
  * - With any Pod Identity association, the templates install the `eks-pod-identity-agent` add-on (without it no pod
  *   gets credentials); and a pod that needs AWS through an association, when NetworkPolicies restrict its egress, may
  *   reach the agent (`169.254.170.23:80/TCP`) and HTTPS (`443/TCP`, the AWS endpoints).
  */
 import type { Finding, RenderedEnvironment } from '../../types';
 import { objectId } from '../../types';
-import { eksAddons, eksClusters, helmCharts, podIdentities, podIdentityTrustConditions, resourceId, resolvedProperties, roleByArn, templatesAccount, templatesRegion, trustsPodIdentity, trustsServiceAccount, type HelmChart, type PodIdentity } from '../../cfn';
-import { kubeIndex, ofKind, selectorMatches, serviceAccountOf, type PodTemplate } from '../references/kube';
+import { describeResolved, eksAddons, eksClusters, helmCharts, oidcProviders, podIdentities, podIdentityTrustConditions, resourceId, resources, resolvedProperties, roleArnOf, roleByArn, templatesAccount, templatesRegion, trustsPodIdentity, webIdentityTrusts, type CfnResource, type HelmChart, type PodIdentity, type WebIdentityTrust } from '../../cfn';
+import { containersOf, kubeIndex, ofKind, selectorMatches, serviceAccountOf, type PodTemplate } from '../references/kube';
 import { type MakeFinding } from '../../rule-set';
 import { chartServiceAccount, externalServiceAccounts } from '../references/system';
-import { describeIdentity, identityOf, IRSA_ANNOTATION, podsNeedingAws, podsUnder } from './identity';
+import { containerWebIdentity, describeIdentity, identityOf, IRSA_ANNOTATION, podsNeedingAws, podsUnder, WEB_IDENTITY_AUDIENCE, WEB_IDENTITY_ENV } from './identity';
 
 /**
  * Charts whose controller calls AWS APIs, and when (from the chart values or the YAML that configures it):
@@ -166,7 +174,7 @@ export function workloadIdentity(env: RenderedEnvironment, f: MakeFinding): Find
       out.push(f(rule, t.ownerId, `${t.specPath}.serviceAccountName`, `pods get AWS credentials from the EKS Pod Identity agent, but the NetworkPolicies of ${t.namespace} do not let them reach ${POD_IDENTITY_AGENT.ip}:${POD_IDENTITY_AGENT.port}/TCP`));
     }
     if (count && !egressAllowed(env, t, 443)) {
-      out.push(f(rule, t.ownerId, `${t.specPath}.serviceAccountName`, `pods need AWS (${reasons[0]}), but the NetworkPolicies of ${t.namespace} let them reach no address on 443/TCP (the AWS endpoints)`));
+      out.push(f(rule, t.ownerId, `${t.specPath}.serviceAccountName`, `pods need AWS (${reasons[0]}), but the NetworkPolicies of ${t.namespace} let them reach no address on 443/TCP (the AWS endpoints${id.irsaRoleArn ? ', and STS for the IRSA token exchange' : ''})`));
     }
   }
 
@@ -183,14 +191,136 @@ export function workloadIdentity(env: RenderedEnvironment, f: MakeFinding): Find
     if (count !== 1) out.push(f(rule, resourceId(c), 'Properties.Values', `chart ${c.release} needs AWS (${need}); its ServiceAccount ${c.namespace}/${sa} has ${count === 0 ? 'no EKS Pod Identity association in the templates' : `${count} identities (${describeIdentity(id)}): exactly one expected`}`));
   }
 
+  out.push(...irsaFindings(env, f, rule));
+  return out;
+}
+
+/** `system:serviceaccount:<namespace>:<name>`, the `sub` claim of a service account token. */
+function subjectOf(namespace: string, name: string): string {
+  return `system:serviceaccount:${namespace}:${name}`;
+}
+
+/** The service accounts a web-identity statement admits through a cluster provider (StringEquals on `<issuer>:sub`). */
+function admittedSubjects(t: WebIdentityTrust, issuer: string): readonly string[] {
+  return t.stringEquals[`${issuer}:sub`] ?? [];
+}
+
+/** Findings for an IRSA role whose web-identity trust is not scoped to exactly `subject` and the STS audience. */
+function irsaScopeFindings(env: RenderedEnvironment, f: MakeFinding, rule: string, role: CfnResource, subject: string): Finding[] {
+  const out: Finding[] = [];
+  const id = resourceId(role);
+  for (const t of webIdentityTrusts(env, role)) {
+    if (!t.providers.length) {
+      out.push(f(rule, id, `${t.field}.Principal.Federated`, `trust of IRSA role ${id} admits web identities of ${t.federated.map(describeResolved).join(', ')}, which is no IAM OIDC provider of the templates`));
+      continue;
+    }
+    for (const p of t.providers) {
+      const issuer = describeResolved(p.issuer);
+      if (!p.cluster) {
+        out.push(f(rule, id, `${t.field}.Principal.Federated`, `trust of IRSA role ${id} (for ${subject}) also admits web identities of ${resourceId(p)} (${issuer}), which is not the OIDC provider of the EKS cluster: exactly one way in expected`));
+        continue;
+      }
+      if (!p.clientIds.includes(WEB_IDENTITY_AUDIENCE)) out.push(f(rule, resourceId(p), 'Properties.ClientIdList', `the cluster's OIDC provider accepts audiences ${p.clientIds.join(', ') || '(none)'}, not ${WEB_IDENTITY_AUDIENCE}: STS refuses the service account tokens of IRSA role ${id}`));
+      const subKey = `${p.issuer}:sub`;
+      const audKey = `${p.issuer}:aud`;
+      const sub = t.stringEquals[subKey];
+      const like = [...(t.stringLike[subKey] ?? []), ...(t.stringLike[audKey] ?? [])];
+      if (like.length) out.push(f(rule, id, `${t.field}.Condition.StringLike`, `trust of IRSA role ${id} matches ${issuer}:sub/aud with StringLike (${like.join(', ')}): expected StringEquals ${issuer}:sub = ${subject} exactly`));
+      if (!sub) out.push(f(rule, id, `${t.field}.Condition.StringEquals`, `trust of IRSA role ${id} does not pin ${issuer}:sub: any service account of the cluster could assume it; expected StringEquals ${issuer}:sub = ${subject}`));
+      else if (sub.length !== 1 || sub[0] !== subject) out.push(f(rule, id, `${t.field}.Condition.StringEquals["${describeResolved(subKey)}"]`, `trust of IRSA role ${id} pins ${issuer}:sub = ${sub.join(', ')}, but the role is annotated on ${subject.replace(/^system:serviceaccount:([^:]+):/, '$1/')}: expected exactly ${subject}`));
+      const aud = t.stringEquals[audKey];
+      if (!aud) out.push(f(rule, id, `${t.field}.Condition.StringEquals`, `trust of IRSA role ${id} does not pin ${issuer}:aud: a token of the cluster issued for any audience could assume it; expected StringEquals ${issuer}:aud = ${WEB_IDENTITY_AUDIENCE}`));
+      else if (aud.length !== 1 || aud[0] !== WEB_IDENTITY_AUDIENCE) out.push(f(rule, id, `${t.field}.Condition.StringEquals["${describeResolved(audKey)}"]`, `trust of IRSA role ${id} pins ${issuer}:aud = ${aud.join(', ')}: expected exactly ${WEB_IDENTITY_AUDIENCE}`));
+    }
+  }
+  return out;
+}
+
+/**
+ * IRSA: annotated ServiceAccounts ↔ web-identity roles of the templates (both ways), and the web identity variables
+ * containers set themselves.
+ */
+function irsaFindings(env: RenderedEnvironment, f: MakeFinding, rule: string): Finding[] {
+  const out: Finding[] = [];
+  const annotated = new Map<string, { sa: string; role?: CfnResource }[]>();
   for (const sa of ofKind(env, 'ServiceAccount')) {
     const arn = sa.metadata.annotations?.[IRSA_ANNOTATION];
     if (!arn) continue;
     const ns = sa.metadata.namespace ?? 'default';
     const field = `metadata.annotations[${JSON.stringify(IRSA_ANNOTATION)}]`;
+    const subject = subjectOf(ns, sa.metadata.name);
     const role = roleByArn(env, arn);
-    if (!role) out.push(f(rule, objectId(sa), field, `IRSA role ${arn} is no AWS::IAM::Role of the templates (by RoleName and account)`));
-    else if (!trustsServiceAccount(env, role, ns, sa.metadata.name)) out.push(f(rule, objectId(sa), field, `IRSA role ${resourceId(role)} does not trust system:serviceaccount:${ns}:${sa.metadata.name} through sts:AssumeRoleWithWebIdentity`));
+    annotated.set(subject, [...(annotated.get(subject) ?? []), { sa: objectId(sa), ...(role ? { role } : {}) }]);
+    if (!role) {
+      out.push(f(rule, objectId(sa), field, `IRSA role ${arn} is no AWS::IAM::Role of the templates (by RoleName and account)`));
+      continue;
+    }
+    const trusts = webIdentityTrusts(env, role);
+    const viaCluster = trusts.filter((t) => t.providers.some((p) => p.cluster && admittedSubjects(t, p.issuer).includes(subject)));
+    if (!viaCluster.length) {
+      const admits = trusts.flatMap((t) => t.providers.filter((p) => p.cluster).flatMap((p) => admittedSubjects(t, p.issuer)));
+      const why = !trusts.length
+        ? 'its trust policy has no sts:AssumeRoleWithWebIdentity statement'
+        : !trusts.some((t) => t.providers.some((p) => p.cluster))
+          ? `its web-identity trust names ${trusts.flatMap((t) => t.federated).map(describeResolved).join(', ')}, not the IAM OIDC provider of the templates' EKS cluster (an AWS::IAM::OIDCProvider whose Url is the cluster's OpenIdConnectIssuerUrl${oidcProviders(env).some((p) => p.cluster) ? '' : ': the templates have none'})`
+          : `its web-identity trust admits ${admits.join(', ') || 'no service account by StringEquals on <issuer>:sub'}`;
+      out.push(f(rule, objectId(sa), field, `IRSA role ${resourceId(role)} does not trust ${subject} through sts:AssumeRoleWithWebIdentity: ${why}`));
+    }
+    out.push(...irsaScopeFindings(env, f, rule, role, subject));
+  }
+
+  // Roles the cluster's provider may assume for a rendered ServiceAccount that does not name them: unused, or a
+  // service account that gets credentials nobody reviewed on the YAML side.
+  const ix = kubeIndex(env);
+  const external = externalServiceAccounts(env);
+  for (const role of resources(env, 'AWS::IAM::Role')) {
+    for (const t of webIdentityTrusts(env, role)) {
+      for (const p of t.providers.filter((x) => x.cluster)) {
+        for (const subject of admittedSubjects(t, p.issuer)) {
+          const m = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(subject);
+          if (!m) continue;
+          const [, ns, name] = m;
+          if ((annotated.get(subject) ?? []).some((a) => a.role && resourceId(a.role) === resourceId(role))) continue;
+          if (external.some((e) => e.namespace === ns && e.name === name)) continue;
+          const sa = ix.get('ServiceAccount', ns, name);
+          out.push(
+            f(rule, resourceId(role), `${t.field}.Condition.StringEquals`, sa
+              ? `IRSA role ${resourceId(role)} trusts ${subject}, but ServiceAccount ${ns}/${name} does not carry ${IRSA_ANNOTATION} = ${roleArnOf(env, role)}: its pods get other credentials or none`
+              : `unused IRSA role: ${resourceId(role)} trusts ${subject}, but ServiceAccount ${ns}/${name} is neither rendered in the YAML nor created by a chart or add-on of the templates`),
+          );
+        }
+      }
+    }
+  }
+
+  // Containers that set the web identity variables themselves.
+  for (const t of ix.podTemplates) {
+    const sa = serviceAccountOf(t);
+    const id = identityOf(env, t.namespace, sa);
+    for (const c of containersOf(t)) {
+      const w = containerWebIdentity(env, t, c).explicit;
+      if (!w.roleArnDefined && !w.tokenFileDefined) continue;
+      const field = `${c.path}.env`;
+      const what = `container ${c.container.name} of ${t.ownerId}`;
+      if (w.roleArnDefined !== w.tokenFileDefined) {
+        const [has, lacks] = w.roleArnDefined ? [WEB_IDENTITY_ENV.roleArn, WEB_IDENTITY_ENV.tokenFile] : [WEB_IDENTITY_ENV.tokenFile, WEB_IDENTITY_ENV.roleArn];
+        out.push(f(rule, t.ownerId, field, `${what} sets ${has} but not ${lacks}; the EKS pod identity webhook adds neither when either is defined, so it has no web identity`));
+        continue;
+      }
+      if (w.roleArn === undefined) out.push(f(rule, t.ownerId, field, `${what} takes ${WEB_IDENTITY_ENV.roleArn} from a reference (valueFrom): the role cannot be proven to be its ServiceAccount's; write the ARN`));
+      else if (!id.irsaRoleArn) out.push(f(rule, t.ownerId, field, `${what} sets ${WEB_IDENTITY_ENV.roleArn}=${w.roleArn}, but ServiceAccount ${t.namespace}/${sa} carries no ${IRSA_ANNOTATION}: annotate it with the same role so the identity is declared (and checked) where the service account is`));
+      else if (w.roleArn !== id.irsaRoleArn) out.push(f(rule, t.ownerId, field, `${what} sets ${WEB_IDENTITY_ENV.roleArn}=${w.roleArn}, but its ServiceAccount ${t.namespace}/${sa} is annotated with ${id.irsaRoleArn}: one identity expected`));
+      if (w.tokenFile === undefined) {
+        out.push(f(rule, t.ownerId, field, `${what} takes ${WEB_IDENTITY_ENV.tokenFile} from a reference (valueFrom): write the path of its projected token`));
+        continue;
+      }
+      const mount = (c.container.volumeMounts ?? []).find((m: any) => !m.subPath && typeof m.mountPath === 'string' && w.tokenFile!.startsWith(`${m.mountPath.replace(/\/+$/, '')}/`));
+      const volume = mount ? (t.spec.volumes ?? []).find((v: any) => v.name === mount.name) : undefined;
+      const rel = mount ? w.tokenFile.slice(mount.mountPath.replace(/\/+$/, '').length + 1) : '';
+      const token = (volume?.projected?.sources ?? []).map((s: any) => s.serviceAccountToken).find((s: any) => s && s.path === rel);
+      if (!token) out.push(f(rule, t.ownerId, field, `${what} sets ${WEB_IDENTITY_ENV.tokenFile}=${w.tokenFile}, which no projected serviceAccountToken volume it mounts provides${mount ? ` (${mount.mountPath} is volume ${mount.name})` : ''}`));
+      else if ((token.audience ?? '') !== WEB_IDENTITY_AUDIENCE) out.push(f(rule, t.ownerId, `${t.specPath}.volumes`, `${what} reads a service account token of audience ${token.audience ?? '(the API server\'s)'} from volume ${mount.name}: STS AssumeRoleWithWebIdentity needs audience ${WEB_IDENTITY_AUDIENCE}`));
+    }
   }
   return out;
 }
