@@ -6,7 +6,7 @@ import * as path from 'path';
 import { stringify } from 'yaml';
 import { SERVER_ROOT, serverArgv, serverUid } from './runtime';
 import { dataNamespace, renderedConfigMap, renderedObject, renderedPatroni, scratchDir, Substitutions, TIMESCALEDB_AVAILABLE, waitFor, writeAsPostgres } from './support';
-import { Cleanup, Etcd, gone, killGroup, killPostmaster, Member, memberConfig, patroniEnv, pollWhileRunning, postmasterPid, prepareShared, sleep } from './patroni-support';
+import { Cleanup, Etcd, gone, killGroup, killPostmaster, logTail, Member, memberConfig, patroniEnv, pollWhileRunning, postmasterPid, prepareShared, sleep } from './patroni-support';
 import { Identity, KubeApiStub, makeApiServerCerts, PolicyRule, serviceSelects } from './kube-api-stub';
 
 /**
@@ -430,14 +430,6 @@ function spanOf(samples: Sample[], pred: (s: Sample) => boolean): { count: numbe
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-
-function logTail(file: string, lines = 40): string {
-  try {
-    return fs.readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
 
 function auditSummary(): string {
   const counts = new Map<string, number>();

@@ -49,6 +49,15 @@ export class Cleanup {
   }
 }
 
+/** The last lines of a log, for failure messages. */
+export function logTail(file: string, lines = 40): string {
+  try {
+    return fs.readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
 export function killGroup(pgid: number, signal: NodeJS.Signals = 'SIGKILL'): void {
   if (!pgid || pgid <= 1 || pgid === ownPgid()) return;
   try {

@@ -1,4 +1,3 @@
-import * as fs from 'fs';
 import { renderedPatroni, Substitutions, waitFor } from './support';
 import {
   AckWriter,
@@ -8,6 +7,7 @@ import {
   Etcd,
   killGroup,
   killPostmaster,
+  logTail,
   Member,
   memberConfig,
   patroniEnv,
@@ -30,14 +30,6 @@ const rendered = renderedPatroni();
 let etcd: Etcd;
 let m1: Member;
 let m2: Member;
-
-function logTail(file: string, lines = 40): string {
-  try {
-    return fs.readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
 
 /** Fails with the members' log tails, so a red run says why. */
 async function step<T>(what: string, fn: () => Promise<T>): Promise<T> {

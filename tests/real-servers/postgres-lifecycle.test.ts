@@ -4,7 +4,7 @@ import * as net from 'net';
 import * as path from 'path';
 import { parse, stringify } from 'yaml';
 import { Moto, startMoto } from './moto-support';
-import { Cleanup, Etcd, killPostmaster, pgidOf, killGroup, sleep, startEtcd, gone } from './patroni-support';
+import { Cleanup, Etcd, killPostmaster, logTail, pgidOf, killGroup, sleep, startEtcd, gone } from './patroni-support';
 import { IniChange, initSqlForServer, parseIni, substituteIni } from './pgbackrest-support';
 import { addHosts, PG_BIN, runServerStatus, serverArgv, serverUid, spawnServer } from './runtime';
 import { postgresServedFingerprint, tlsServedFingerprint } from './served-certificate';
@@ -114,14 +114,6 @@ async function api(m: MemberState, p: string): Promise<any> {
 
 async function clusterView(m: MemberState): Promise<any[]> {
   return (await api(m, '/cluster')).members;
-}
-
-function logTail(file: string, n = 40): string {
-  try {
-    return fs.readFileSync(file, 'utf8').split('\n').slice(-n).join('\n');
-  } catch {
-    return '(no log)';
-  }
 }
 
 async function step<T>(what: string, fn: () => Promise<T>): Promise<T> {

@@ -79,7 +79,30 @@ export function spawnServer(cmd: string, args: readonly string[], opts: ServerCo
   if (opts.user) fs.chownSync(opts.log, serverUid(opts.user), serverUid(opts.user));
   const child = spawn(file, argv, { stdio: ['ignore', out, out], detached: true });
   fs.closeSync(out);
+  // A server never keeps the test process alive (a test that forgot to stop one would hang the run), and whatever is
+  // still running when the process exits is killed with its process group (no server outlives its test file).
+  child.unref();
+  if (child.pid) {
+    const pid = child.pid;
+    spawned.add(pid);
+    child.once('exit', () => spawned.delete(pid));
+  }
   return child;
+}
+
+// One set per process (jest loads this module once per test file in the same process).
+const registry = globalThis as { __realServerPids?: Set<number> };
+const spawned = (registry.__realServerPids ??= new Set<number>());
+if (spawned.size === 0 && !process.listeners('exit').some((l) => l.name === 'killRealServers')) {
+  process.on('exit', function killRealServers() {
+    for (const pid of spawned) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+  });
 }
 
 const uids = new Map<string, number>();

@@ -5,7 +5,7 @@ import type { PlatformNames } from '../../naming/naming';
 import { IMAGES, imageRef } from '../../versions/images';
 import { recommendedLabels, selectorLabels } from '../labels';
 import { tcpPorts } from '../network-peers';
-import { containerResources, POD_IDENTITY_AGENT, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-security';
+import { containerResources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-security';
 import { NamespaceCa } from './cluster-ca';
 import { DATA_CONTAINER_RESOURCES } from './resources';
 import { POSTGRES_OBJECTS } from './postgres-cluster';
@@ -158,9 +158,8 @@ export class PostgresBackups extends Construct {
         policyTypes: ['Egress'],
         egress: [
           { to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': props.postgresName } } }], ports: tcpPorts([PGBACKREST_TLS_PORT, names.services.postgres.port]) },
-          // S3 through the gateway endpoint.
+          // S3 through the gateway endpoint, STS for the web-id credentials (IRSA: no Pod Identity agent).
           { ports: tcpPorts([443]) },
-          POD_IDENTITY_AGENT,
         ],
       },
     });

@@ -8,7 +8,7 @@ import { IMAGES, imageRef } from '../../versions/images';
 import { AppLabels, recommendedLabels, selectorLabels } from '../labels';
 import { PlatformExternalSecret, SecretKeyRef } from '../external-secrets';
 import { tcpPorts } from '../network-peers';
-import { containerResources, POD_IDENTITY_AGENT, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-security';
+import { containerResources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-security';
 import { pdbMaxUnavailable } from '../app-workload';
 import { NamespaceCa } from './cluster-ca';
 import { scrapeAnnotations } from '../monitoring/scrape';
@@ -329,9 +329,9 @@ export class PostgresCluster extends Construct {
         policyTypes: ['Egress'],
         egress: [
           { to: [self], ports: tcpPorts([svc.port, PATRONI_PORT]) },
-          // Kubernetes API (control-plane ENIs in the VPC) and S3 (gateway endpoint): HTTPS.
+          // Kubernetes API (control-plane ENIs in the VPC), S3 (gateway endpoint) and STS (web-id credentials): HTTPS.
+          // No Pod Identity agent: the database identity is IRSA (./web-identity.ts).
           { ports: tcpPorts([443]) },
-          POD_IDENTITY_AGENT,
         ],
       },
     });
