@@ -14,6 +14,20 @@ import * as path from 'path';
 import { addHosts, runServer, spawnServer } from './runtime';
 import { Substitutions, waitFor } from './support';
 
+export interface Moto {
+  /** CA certificate that signed moto's server certificate (give it to clients as their CA file). */
+  readonly caFile: string;
+  readonly dir: string;
+  readonly log: string;
+  readonly region: string;
+  /** Environment for aws-cli with static test keys (setup and inspection only; workloads use their credential path). */
+  readonly adminEnv: Record<string, string>;
+  /** KMS key id created for each alias. */
+  readonly kmsKeyIds: Record<string, string>;
+  aws(args: string[], env?: Record<string, string>): string;
+  stop(): void;
+}
+
 /** A CA and a server certificate for the given DNS names (openssl on the host). */
 function certificates(dir: string, names: string[]): { ca: string; cert: string; key: string } {
   const ca = path.join(dir, 'ca.crt');

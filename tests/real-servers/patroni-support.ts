@@ -164,7 +164,7 @@ export async function startEtcd(cleanup: Cleanup): Promise<Etcd> {
   );
   await waitFor('etcd /health', async () => {
     const r = await fetch(`${client}/health`);
-    return r.ok && (await r.json()).health === 'true';
+    return r.ok && ((await r.json()) as { health?: string }).health === 'true';
   }, 30_000);
   return { clientPort, log };
 }

@@ -6,7 +6,7 @@
  * shell blocks run exactly as written, and a small RESP2 client with cluster routing (CLUSTER SLOTS, MOVED/ASK)
  * written here (no client library is a dependency).
  */
-import { execFileSync, spawnSync } from 'child_process';
+import { execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
@@ -816,6 +816,27 @@ function standinMain(cfg: StandinConfig, args: string[]): void {
   } else {
     die(`not stood in for: kubectl ${args.join(' ')}`, 2);
   }
+}
+
+/**
+ * A command in the server filesystem (runtime.ts argv), awaited without blocking this process: the loopback
+ * stand-ins the command calls (the Pod Identity credentials endpoint) run in this process's event loop.
+ */
+export function runServerAsync(cmd: string, args: string[], opts: { user?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const [file, argv] = serverArgv(cmd, args, opts);
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 300_000);
+    child.on('error', reject);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
 }
 
 const q = (s: string) => (/^[\w./=:@%+,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);

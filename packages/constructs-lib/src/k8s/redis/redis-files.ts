@@ -254,9 +254,10 @@ if [ -n "$formed" ]; then
     done
     echo "  $m (node $id) at $ip"
   done
+  # Up to 5 minutes: a rolling update restarting the pods one by one may be under way (each start is briefly not ok).
   tries=0
   # shellcheck disable=SC2086
-  while bad=$(not_ok $members); [ -n "$bad" ] && [ "$tries" -lt 60 ]; do tries=$((tries + 1)); sleep 2; done
+  while bad=$(not_ok $members); [ -n "$bad" ] && [ "$tries" -lt 150 ]; do tries=$((tries + 1)); sleep 2; done
   if [ -n "$bad" ]; then
     echo "cluster_state is still not ok on:$bad; see docs/runbooks/redis.md, All pods restarted and the cluster stays down" >&2
     exit 1
