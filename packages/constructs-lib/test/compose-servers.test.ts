@@ -14,8 +14,13 @@ import { INIT_SQL_TIMESCALEDB } from '../src/k8s/postgres/postgres-files';
  * container paths and ports are substituted (listed in each test). Skipped without root or the server packages.
  */
 
-const PG_BIN = '/usr/lib/postgresql/15/bin';
-const CAN_RUN = process.getuid?.() === 0 && fs.existsSync(`${PG_BIN}/initdb`) && fs.existsSync('/usr/sbin/pgbouncer') && fs.existsSync('/usr/bin/redis-server');
+// The real-server tier's server filesystem (scripts/test.sh exports REAL_SERVER_ROOT: '' on Debian 13, the Debian 13
+// root on Debian 12): the servers are the production majors wherever the test command runs.
+const SERVER_ROOT = process.env.REAL_SERVER_ROOT ?? '';
+const inRoot = (cmd: string, args: string[]): [string, string[]] => (SERVER_ROOT ? ['chroot', [SERVER_ROOT, cmd, ...args]] : [cmd, args]);
+const PG_MAJOR = ['17', '16', '15'].find((v) => fs.existsSync(`${SERVER_ROOT}/usr/lib/postgresql/${v}/bin/initdb`));
+const PG_BIN = `/usr/lib/postgresql/${PG_MAJOR}/bin`;
+const CAN_RUN = process.getuid?.() === 0 && PG_MAJOR !== undefined && fs.existsSync(`${SERVER_ROOT}/usr/sbin/pgbouncer`) && fs.existsSync(`${SERVER_ROOT}/usr/bin/redis-server`);
 const describeServers = CAN_RUN ? describe : describe.skip;
 
 const files = renderCompose(loadEnvironment('dev'));
@@ -55,7 +60,7 @@ function healthcheck(test: string[], env: Record<string, string>, pairs: readonl
   const argv = test.slice(1).map((a) => substitute(a, pairs.filter(([from]) => a.includes(from))).replace(/\$\$/g, '$'));
   const cmd = test[0] === 'CMD-SHELL' ? ['sh', '-c', argv.join(' ')] : argv;
   const full = user ? ['runuser', '-u', user, '--', 'env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...cmd] : cmd;
-  return spawnSync(full[0], full.slice(1), { env: { ...process.env, ...env }, stdio: 'ignore', timeout: 5000 }).status === 0;
+  return spawnSync(...inRoot(full[0], full.slice(1)), { env: { ...process.env, ...env }, stdio: 'ignore', timeout: 5000 }).status === 0;
 }
 
 /** Stops a detached child's whole process group and waits for it to exit. */
@@ -81,13 +86,13 @@ describeServers('compose Redis on a real redis-server', () => {
   let confPairs: [string, string][] = [];
   const env = { REDIS_DEFAULT_PASSWORD: PASSWORDS.REDIS_DEFAULT_PASSWORD, REDIS_APP_PASSWORD: PASSWORDS.REDIS_APP_PASSWORD };
   const cli = (user: string, password: string, ...args: string[]) =>
-    execFileSync('redis-cli', ['-p', String(port), '--user', user, '--pass', password, '--no-auth-warning', ...args], { encoding: 'utf8' }).trim();
+    execFileSync(...inRoot('redis-cli', ['-p', String(port), '--user', user, '--pass', password, '--no-auth-warning', ...args]), { encoding: 'utf8' }).trim();
 
   const start = () => {
     const script = path.join(dir, 'start.sh');
     fs.writeFileSync(script, substitute(files.get('redis/start.sh')!, scriptPairs));
     const log = fs.openSync(path.join(dir, 'redis.log'), 'a');
-    server = spawn('sh', [script], { env: { ...process.env, ...env }, stdio: ['ignore', log, log], detached: true });
+    server = spawn(...inRoot('sh', [script]), { env: { ...process.env, ...env }, stdio: ['ignore', log, log], detached: true });
     fs.closeSync(log);
   };
   const healthy = () => healthcheck(compose.services.redis.healthcheck.test, env, [['6379', String(port)]]);
@@ -154,16 +159,16 @@ describeServers('compose PostgreSQL + PgBouncer on real servers', () => {
   let pgPort = 0;
   let pgbPort = 0;
   let pgbouncer: ChildProcess | undefined;
-  const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
-  const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+  const uid = Number(execFileSync(...inRoot('id', ['-u', 'postgres']), { encoding: 'utf8' }).trim());
+  const gid = Number(execFileSync(...inRoot('id', ['-g', 'postgres']), { encoding: 'utf8' }).trim());
   const asPostgres = (cmd: string, args: string[], env: Record<string, string> = {}) =>
-    execFileSync('runuser', ['-u', 'postgres', '--', 'env', 'PATH=/usr/sbin:/usr/bin:/bin', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), cmd, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync(...inRoot('runuser', ['-u', 'postgres', '--', 'env', 'PATH=/usr/sbin:/usr/bin:/bin', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), cmd, ...args]), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   const write = (file: string, content: string) => {
     fs.writeFileSync(file, content, { mode: 0o600 });
     fs.chownSync(file, uid, gid);
   };
   const superuser = (sql: string, db = 'optibid') => asPostgres('psql', ['-h', run, '-p', String(pgPort), '-d', db, '-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', sql]).trim();
-  const timescale = fs.existsSync('/usr/share/postgresql/15/extension/timescaledb.control');
+  const timescale = fs.existsSync(`${SERVER_ROOT}/usr/share/postgresql/${PG_MAJOR}/extension/timescaledb.control`);
 
   beforeAll(async () => {
     pgPort = await freePort();
@@ -212,7 +217,7 @@ describeServers('compose PostgreSQL + PgBouncer on real servers', () => {
     write(path.join(dir, 'pgbouncer.ini'), substitute(files.get('pgbouncer/pgbouncer.ini')!, pairs.slice(0, 4)));
     write(path.join(dir, 'pgbouncer-start.sh'), substitute(files.get('pgbouncer/start.sh')!, pairs.slice(3)));
     const log = fs.openSync(path.join(dir, 'pgbouncer.log'), 'a');
-    pgbouncer = spawn('runuser', ['-u', 'postgres', '--', 'env', 'PATH=/usr/sbin:/usr/bin:/bin', `POSTGRES_POOLER_PASSWORD=${PASSWORDS.POSTGRES_POOLER_PASSWORD}`, 'sh', path.join(dir, 'pgbouncer-start.sh')], { stdio: ['ignore', log, log], detached: true });
+    pgbouncer = spawn(...inRoot('runuser', ['-u', 'postgres', '--', 'env', 'PATH=/usr/sbin:/usr/bin:/bin', `POSTGRES_POOLER_PASSWORD=${PASSWORDS.POSTGRES_POOLER_PASSWORD}`, 'sh', path.join(dir, 'pgbouncer-start.sh')]), { stdio: ['ignore', log, log], detached: true });
     fs.closeSync(log);
     const tcp = compose.services.pgbouncer.healthcheck.test as string[];
     await waitFor('the compose PgBouncer healthcheck', () => healthcheck(tcp, {}, [['6432', String(pgbPort)]]), 30_000);
@@ -240,13 +245,13 @@ describeServers('compose PostgreSQL + PgBouncer on real servers', () => {
   });
 
   test('the backend path works: optibid_app through the compose PgBouncer (SCRAM via auth_query, no TLS)', () => {
-    const out = execFileSync('psql', [`host=127.0.0.1 port=${pgbPort} dbname=optibid user=optibid_app sslmode=disable`, '-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', 'CREATE TABLE t (id int); INSERT INTO t VALUES (1); SELECT current_user, count(*) FROM app.t;'], {
+    const out = execFileSync(...inRoot('psql', [`host=127.0.0.1 port=${pgbPort} dbname=optibid user=optibid_app sslmode=disable`, '-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', 'CREATE TABLE t (id int); INSERT INTO t VALUES (1); SELECT current_user, count(*) FROM app.t;']), {
       encoding: 'utf8',
       env: { ...process.env, PGPASSWORD: PASSWORDS.POSTGRES_APP_PASSWORD },
     });
     expect(out.trim().split('\n').pop()).toBe('optibid_app|1');
     expect(() =>
-      execFileSync('psql', [`host=127.0.0.1 port=${pgbPort} dbname=optibid user=optibid_app sslmode=disable`, '-X', '-c', 'SELECT 1'], { env: { ...process.env, PGPASSWORD: 'wrong' }, stdio: 'pipe' }),
+      execFileSync(...inRoot('psql', [`host=127.0.0.1 port=${pgbPort} dbname=optibid user=optibid_app sslmode=disable`, '-X', '-c', 'SELECT 1']), { env: { ...process.env, PGPASSWORD: 'wrong' }, stdio: 'pipe' }),
     ).toThrow();
   });
 });
