@@ -27,9 +27,10 @@ do_umount() {
 do_mount() {
   mountpoint -q "$root/proc" || mount -t proc proc "$root/proc"
   if ! mountpoint -q "$root/dev"; then mount --rbind /dev "$root/dev" && mount --make-rslave "$root/dev"; fi
-  mountpoint -q "$root/tmp" || mount --bind /tmp "$root/tmp"
+  # Private: a mount made later under these (the repository when it lives in /tmp) must not propagate to the host.
+  if ! mountpoint -q "$root/tmp"; then mount --bind /tmp "$root/tmp" && mount --make-private "$root/tmp"; fi
   mkdir -p "$root$repo"
-  mountpoint -q "$root$repo" || mount --bind "$repo" "$root$repo"
+  if ! mountpoint -q "$root$repo"; then mount --bind "$repo" "$root$repo" && mount --make-private "$root$repo"; fi
 }
 
 build() {
