@@ -1,21 +1,59 @@
 /**
- * `npm run synth [-- --out <dir>]`: renders dist/cloudformation/<env>/ and dist/k8s/<env>/ for every environment.
- * No network, no AWS credentials. Exit 1 with every violation listed when a config is invalid.
+ * `npm run synth [-- --out <dir>] [--report-resources]`: renders dist/cloudformation/<env>/, dist/k8s/<env>/,
+ * dist/argocd/<env>/, dist/compose/ and dist/reports/<env>/ for every environment. No network, no AWS credentials.
+ * Exit 1 with every violation listed when a config is invalid; exit 2 with the usage on stderr, before anything is
+ * rendered, on an unknown argument, `--out` without a value, or `--help`.
  */
 import * as path from 'path';
+import { parseArgs } from 'node:util';
 import { ConfigValidationError } from '@optibid/constructs-lib';
 import { formatSummary, renderAll, REPO_ROOT } from './render';
 
-const args = process.argv.slice(2);
-const outIdx = args.indexOf('--out');
-const target = outIdx >= 0 ? path.resolve(args[outIdx + 1]) : path.join(REPO_ROOT, 'dist');
+const USAGE = `Usage: npm run synth [-- --out <dir>] [--report-resources]
+
+Renders every environment into dist/ (CloudFormation, Kubernetes YAML, Argo CD, compose, reports).
+
+Options:
+  --out <dir>           render into <dir> instead of dist/ (an existing <dir> is replaced)
+  --report-resources    print the render's peak memory as JSON ({"maxRssKiB": ...}) after the summary
+  -h, --help            show this help (on stderr, exit 2: nothing is rendered)
+`;
+
+function usageExit(message?: string): never {
+  process.stderr.write(`${message ? `synth: ${message}\n\n` : ''}${USAGE}`);
+  process.exit(2);
+}
+
+let out: string | undefined;
+let reportResources = false;
+try {
+  // `multiple` only so that --out given twice is refused instead of the last one winning.
+  const { values, positionals } = parseArgs({
+    args: process.argv.slice(2),
+    options: { out: { type: 'string', multiple: true }, 'report-resources': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+    allowPositionals: true,
+  });
+  if (values.help) usageExit();
+  if (positionals.length > 0) usageExit(`unexpected argument '${positionals[0]}'`);
+  if (values.out && values.out.length > 1) usageExit('--out given twice');
+  if (values.out?.[0] === '') usageExit('--out needs a directory');
+  out = values.out?.[0];
+  reportResources = values['report-resources'] === true;
+} catch (err) {
+  // parseArgs' own errors (code ERR_PARSE_ARGS_*) name the flag: `Unknown option '--x'`, `Option '--out <value>' argument missing`.
+  if (String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS_')) usageExit((err as Error).message);
+  throw err;
+}
+
+const target = out !== undefined ? path.resolve(out) : path.join(REPO_ROOT, 'dist');
 const t0 = process.hrtime.bigint();
 try {
   const summaries = renderAll(target);
   for (const s of summaries) console.log(formatSummary(s));
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   console.log(`rendered ${summaries.length} environments to ${path.relative(process.cwd(), target) || '.'} in ${seconds.toFixed(2)} s`);
-  if (args.includes('--report-resources')) console.log(JSON.stringify({ maxRssKiB: process.resourceUsage().maxRSS }));
+  if (reportResources) console.log(JSON.stringify({ maxRssKiB: process.resourceUsage().maxRSS }));
 } catch (err) {
   if (err instanceof ConfigValidationError) {
     console.error(err.message);

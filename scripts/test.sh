@@ -90,13 +90,12 @@ done
 run_jest render -c jest.scripts.config.js --silent || status=1
 # Tier 4 (real servers on loopback, configured from the rendered dist/ YAML).
 run_jest real-servers -c jest.real-servers.config.js || status=1
-# Tier 3 gates over the committed dist/k8s: schemas (unknown fields rejected), kustomization, policy rules.
-echo "==> gates: dist/k8s"
-node --import tsx packages/k8s-manifests/src/gates/cli.ts || status=1
-# Cross-stack proofs over the committed dist/: contract, references, API versions, capacity, cost, traffic.
-echo "==> verify: dist/"
-node --import tsx packages/verify/bin/verify.ts >"$results/verify.log" || { cat "$results/verify.log"; status=1; }
-tail -n 1 "$results/verify.log"
+# Tier 3, the offline PR gate in one process: a fresh render of every environment, every check over it (schema with
+# unknown fields rejected, kustomization, policy, contract, references, API versions, capacity, cost, traffic), and
+# the committed dist/ compared with it file by file.
+echo "==> gate: render + every check + dist/ freshness"
+node -r ts-node/register scripts/gate.ts >"$results/gate.log" || { cat "$results/gate.log"; status=1; }
+tail -n 1 "$results/gate.log"
 
 node scripts/summarize-jest.js "$results"
 exit $status

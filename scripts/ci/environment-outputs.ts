@@ -1,6 +1,6 @@
 /**
  * Prints what a CI deploy job needs to know about one environment, computed by the naming module (workflows never
- * type an ARN or a cluster name): `node --import tsx scripts/ci/environment-outputs.ts --env staging`.
+ * type an ARN or a cluster name): `node -r ts-node/register scripts/ci/environment-outputs.ts --env staging`.
  * Inside GitHub Actions the lines are also appended to $GITHUB_OUTPUT, so later steps read
  * `steps.<id>.outputs.role_arn` etc.
  */

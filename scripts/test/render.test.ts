@@ -59,7 +59,7 @@ describe('render', () => {
     for (const f of mounted) expect(files).toContain(f);
     expect(compose).toContain('dist/k8s/dev');
     for (const env of ENVIRONMENT_INPUTS.map((e) => e.name)) {
-      for (const report of ['capacity.md', 'cost.md', 'traffic.md', 'traffic.svg']) expect(files).toContain(`reports/${env}/${report}`);
+      expect(files.filter((f) => f.startsWith(`reports/${env}/`)).sort()).toEqual(['capacity.md', 'cost.md', 'traffic.md'].map((r) => `reports/${env}/${r}`));
     }
     expect(files.filter((f) => !/^(cloudformation|k8s|argocd|compose|reports)\//.test(f))).toEqual([]);
     // Templates only: no assets, manifests or tree files from the cloud assembly.

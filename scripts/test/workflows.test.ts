@@ -81,18 +81,19 @@ test('the step checker catches a missing script, an unknown npm script and an ar
   expect(runStepProblems('bash scripts/test.sh', exists, {})).toEqual([]);
   expect(runStepProblems('bash scripts/nope.sh', exists, {})).toEqual(['scripts/nope.sh does not exist']);
   expect(runStepProblems('npm run deploy -- --env x', exists, { synth: '' })).toEqual(['npm script "deploy" is not in package.json']);
-  expect(runStepProblems('npm run diff -- --base x', exists, { diff: 'node --import tsx packages/delivery/bin/diff.ts' })).toEqual(['npm script "diff" runs packages/delivery/bin/diff.ts, which does not exist']);
+  expect(runStepProblems('npm run diff -- --base x', exists, { diff: 'node -r ts-node/register packages/delivery/bin/diff.ts' })).toEqual(['npm script "diff" runs packages/delivery/bin/diff.ts, which does not exist']);
   expect(runStepProblems('curl https://example.org | sh', exists, {})).toHaveLength(1);
 });
 
-test('pull requests run the README test command, the drift check and the rendered diff', () => {
+test('pull requests run the README test command (with the one drift test, scripts/test/render.test.ts) and the rendered diff', () => {
   const ci = workflow('ci.yaml');
   expect(ci.on.pull_request).toBeDefined();
   expect(ci.jobs.test.uses).toBe('./.github/workflows/test.yaml');
   expect(workflow('test.yaml').jobs.test.steps.map((s: any) => s.run).filter(Boolean)).toEqual(['bash scripts/test.sh']);
   expect(fs.readFileSync(path.join(REPO_ROOT, '.ci/run'), 'utf8')).toContain('scripts/test.sh');
   const runs = ci.jobs['rendered-diff'].steps.map((s: any) => s.run ?? '');
-  expect(runs.some((r: string) => r.includes('scripts/ci/check-drift.sh'))).toBe(true);
+  // The drift test runs in scripts/test.sh (tier 3); a second render-and-compare here would only repeat it.
+  expect(runs.some((r: string) => /check-drift|npm run synth/.test(r))).toBe(false);
   expect(runs.some((r: string) => /npm run diff -- --base .* --markdown /.test(r))).toBe(true);
   expect(runs.some((r: string) => r.includes('scripts/ci/pr-comment.sh'))).toBe(true);
 });

@@ -1,9 +1,10 @@
+import { k8sDir } from '@optibid/rendered';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { runServerStatus } from './runtime';
 import { parse, stringify } from 'yaml';
-import { ENV, REPO, Substitutions } from './support';
+import { DIST, ENV, REPO, Substitutions } from './support';
 
 /**
  * Real-server test: the Grafana dashboards exactly as rendered into dist/ (the `grafana-dashboards` ConfigMap, one
@@ -15,7 +16,7 @@ import { ENV, REPO, Substitutions } from './support';
  */
 const PROMTOOL = 'promtool';
 const MONITORING_NS = 'monitoring';
-const RENDERED_DIR = path.join(REPO, 'dist', 'k8s', ENV, MONITORING_NS);
+const RENDERED_DIR = path.join(k8sDir(DIST, ENV), MONITORING_NS);
 const DASHBOARDS_FILE = path.join(RENDERED_DIR, 'configmap-grafana-dashboards.yaml');
 const RULES_FILE = path.join(RENDERED_DIR, 'configmap-prometheus-rules.yaml');
 const EXPECTED_UIDS = ['platform-overview', 'api-red', 'postgresql', 'pgbouncer', 'redis', 'kubernetes-capacity'];

@@ -6,13 +6,14 @@
  * shell blocks run exactly as written, and a small RESP2 client with cluster routing (CLUSTER SLOTS, MOVED/ASK)
  * written here (no client library is a dependency).
  */
+import { k8sDir } from '@optibid/rendered';
 import { execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { addHosts, runServerStatus, serverArgv, serverFile, serverUid } from './runtime';
-import { dataNamespace, ENV, freePort, renderedConfigMap, renderedObject, renderedObjectByLabel, REPO, Substitutions, waitFor } from './support';
+import { DIST, dataNamespace, ENV, freePort, renderedConfigMap, renderedObject, renderedObjectByLabel, REPO, Substitutions, waitFor } from './support';
 
 // ---------------------------------------------------------------------------------------------------------------
 // RESP2 over net.Socket
@@ -511,7 +512,7 @@ export function renderedBootstrapJob(): RenderedContainer & { name: string; file
   const job = renderedObjectByLabel(dataNamespace(), 'Job', 'redis-bootstrap');
   const pod = job.spec.template.spec;
   const c = container(pod, pod.containers[0]);
-  return { ...c, name: job.metadata.name, file: path.join(REPO, 'dist', 'k8s', ENV, dataNamespace(), `job-${job.metadata.name}.yaml`), configMap: c.volumes[c.mounts['/etc/redis']]?.configMap?.name };
+  return { ...c, name: job.metadata.name, file: path.join(k8sDir(DIST, ENV), dataNamespace(), `job-${job.metadata.name}.yaml`), configMap: c.volumes[c.mounts['/etc/redis']]?.configMap?.name };
 }
 
 /** The backup CronJob: the snapshot init container and the upload container. */
@@ -961,7 +962,7 @@ export class RedisFleet {
     };
     fs.writeFileSync(path.join(this.root, 'standin.json'), JSON.stringify(cfg, null, 1));
     this.standin = path.join(this.root, 'standin.js');
-    // __name: the helper esbuild (tsx) inserts to keep function names; swc (jest) inserts none.
+    // __name: the helper esbuild-based runners (tsx) insert to keep function names; swc (jest, ts-node) inserts none.
     fs.writeFileSync(this.standin, `// Written by tests/real-servers/redis-support.ts\nconst __name = (f) => f;\n(${standinMain.toString()})(require(${JSON.stringify(path.join(this.root, 'standin.json'))}), process.argv.slice(2));\n`);
     this.binDir = path.join(this.root, 'bin');
     fs.mkdirSync(this.binDir);

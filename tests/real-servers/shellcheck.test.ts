@@ -1,9 +1,10 @@
+import { k8sDir } from '@optibid/rendered';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
-import { dataNamespace, ENV, REPO, renderedObject } from './support';
+import { DIST, dataNamespace, ENV, renderedObject } from './support';
 
 /**
  * Every shell script the cluster runs, read from the rendered dist/ YAML and checked by shellcheck (the scripts
@@ -12,7 +13,7 @@ import { dataNamespace, ENV, REPO, renderedObject } from './support';
 const ns = dataNamespace();
 // Every `*.sh` key of every rendered ConfigMap of the environment (a new script is checked without an edit here).
 const scripts: Record<string, string> = {};
-const envDir = path.join(REPO, 'dist', 'k8s', ENV);
+const envDir = k8sDir(DIST, ENV);
 for (const dir of fs.readdirSync(envDir).filter((d) => fs.statSync(path.join(envDir, d)).isDirectory())) {
   for (const f of fs.readdirSync(path.join(envDir, dir)).filter((x) => x.startsWith('configmap-'))) {
     const cm = parse(fs.readFileSync(path.join(envDir, dir, f), 'utf8'));

@@ -9,10 +9,13 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
+import { k8sDir, objectPath, parseObjects } from '@optibid/rendered';
 
 import { PG_BIN, PG_MAJOR, REPO, runServer, serverFile, serverUid, spawnServer } from './runtime';
 
 export { PG_BIN, PG_MAJOR, REPO };
+/** The committed render the tests read. */
+export const DIST = path.join(REPO, 'dist');
 /** The environment whose rendered files the tests run (the seed's production figures). */
 export const ENV = process.env.REAL_SERVER_ENV ?? 'production';
 
@@ -29,7 +32,7 @@ export class Substitutions {
 
 /** `data` of a rendered ConfigMap: dist/k8s/<env>/<namespace>/configmap-<name>.yaml. */
 export function renderedConfigMap(namespace: string, name: string, env = ENV): Record<string, string> {
-  const file = path.join(REPO, 'dist', 'k8s', env, namespace, `configmap-${name}.yaml`);
+  const file = path.join(k8sDir(DIST, env), objectPath({ kind: 'ConfigMap', metadata: { name, namespace } }));
   const obj = parse(fs.readFileSync(file, 'utf8'));
   if (obj.kind !== 'ConfigMap') throw new Error(`${file} is not a ConfigMap`);
   return obj.data;
@@ -37,16 +40,16 @@ export function renderedConfigMap(namespace: string, name: string, env = ENV): R
 
 /** Any rendered object. */
 export function renderedObject(namespace: string, kind: string, name: string, env = ENV): any {
-  return parse(fs.readFileSync(path.join(REPO, 'dist', 'k8s', env, namespace, `${kind.toLowerCase()}-${name}.yaml`), 'utf8'));
+  return parse(fs.readFileSync(path.join(k8sDir(DIST, env), objectPath({ kind, metadata: { name, namespace } })), 'utf8'));
 }
 
 /** The one rendered object of a kind whose `app.kubernetes.io/name` label is `name` (for objects with hashed names). */
 export function renderedObjectByLabel(namespace: string, kind: string, name: string, env = ENV): any {
-  const dir = path.join(REPO, 'dist', 'k8s', env, namespace);
+  const dir = path.join(k8sDir(DIST, env), namespace);
   const found = fs
     .readdirSync(dir)
     .filter((f) => f.startsWith(`${kind.toLowerCase()}-`))
-    .map((f) => parse(fs.readFileSync(path.join(dir, f), 'utf8')))
+    .flatMap((f) => parseObjects(env, `${namespace}/${f}`, fs.readFileSync(path.join(dir, f), 'utf8')).map((o) => o.obj as any))
     .filter((o) => o.kind === kind && o.metadata?.labels?.['app.kubernetes.io/name'] === name);
   if (found.length !== 1) throw new Error(`${found.length} rendered ${kind} objects labelled app.kubernetes.io/name=${name} in ${dir}`);
   return found[0];
@@ -125,7 +128,7 @@ export function renderedPatroni(env = ENV): any {
 }
 
 export function dataNamespace(env = ENV): string {
-  const dir = path.join(REPO, 'dist', 'k8s', env);
+  const dir = k8sDir(DIST, env);
   const ns = fs.readdirSync(dir).find((d) => d.endsWith('-data'));
   if (!ns) throw new Error(`no data namespace rendered under ${dir}`);
   return ns;

@@ -1,15 +1,16 @@
+import { k8sDir } from '@optibid/rendered';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { PG_BIN, runtimeDescription, serverVersion } from './runtime';
-import { ENV, REPO } from './support';
+import { DIST, ENV } from './support';
 
 /**
  * The real-server tier runs the production majors: this file prints what ran and compares it with the images the
  * rendered workloads of the environment run (dist/, never the TypeScript pins).
  */
 function renderedImages(): string[] {
-  const root = path.join(REPO, 'dist', 'k8s', ENV);
+  const root = k8sDir(DIST, ENV);
   const images = new Set<string>();
   const walk = (o: unknown): void => {
     if (Array.isArray(o)) o.forEach(walk);

@@ -4,7 +4,7 @@ import * as path from 'path';
 import type { IAppProject } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/AppProject';
 import type { IApplication } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application';
 import { parse } from 'yaml';
-import { ARGOCD_IN_CLUSTER_SERVER, ARGOCD_NAMESPACE, argoApplication, argoAppProject, renderArgoCd } from '../src/argocd';
+import { ARGOCD_IN_CLUSTER_SERVER, ARGOCD_NAMESPACE, argoApplication, argoAppProject, argoSyncWavePatches, renderArgoCd } from '../src/argocd';
 import { ENVIRONMENT_INPUTS, loadEnvironment } from '../src/environments';
 import { platformNames } from '../src/naming/naming';
 
@@ -58,7 +58,8 @@ describe.each(ENVS)('Argo CD, %s', (env) => {
 
   test('source: this repository, the tracked branch, the committed kustomization of the environment', () => {
     expect(app.metadata).toMatchObject({ name: names.delivery.argoApplication, namespace: ARGOCD_NAMESPACE });
-    expect(app.spec.source).toEqual({ repoURL: names.delivery.repositoryUrl, targetRevision: names.delivery.branch, path: names.delivery.manifestsPath });
+    // kustomize: the sync-wave patches (their order against the push deploy: packages/delivery/test/deploy/argocd-order.test.ts).
+    expect(app.spec.source).toEqual({ repoURL: names.delivery.repositoryUrl, targetRevision: names.delivery.branch, path: names.delivery.manifestsPath, kustomize: { patches: argoSyncWavePatches(config) } });
     expect(app.spec.source!.path).toBe(`dist/k8s/${env}`);
     // Kustomize picks up the kustomization.yaml of the committed render.
     const kustomization = path.join(REPO, app.spec.source!.path!, 'kustomization.yaml');

@@ -3,6 +3,7 @@ import { validateEnvironmentConfig } from '../src/config/validate';
 import { HELM_CHARTS, MANAGED_ADDON_VERSIONS, MANAGED_ADDONS } from '../src/versions/charts';
 import { INSTANCE_FAMILIES, INSTANCE_TYPES } from '../src/versions/instance-types';
 import { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSIONS, SUPPORT_CALENDAR_CHECKED } from '../src/versions/kubernetes';
+import { KUBECTL_LAYERS } from '../src/aws/cluster/kubectl-layer';
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const versions = Object.keys(KUBERNETES_VERSIONS);
@@ -33,7 +34,7 @@ describe('Kubernetes versions', () => {
     expect(spec.extendedSupportEnds > spec.standardSupportEnds).toBe(true);
     expect(spec.kubectlLayerPackage).toBe(`@aws-cdk/lambda-layer-kubectl-v${v.split('.')[1]}`);
     expect(spec.clusterAutoscalerImageTag).toMatch(new RegExp(`^v${v.replace('.', '\\.')}\\.\\d+$`));
-    expect(typeof spec.kubectlLayer).toBe('function');
+    expect(KUBECTL_LAYERS[spec.kubectlLayerPackage]).toBeInstanceOf(Function); // the AWS side has the layer construct
   });
 
   it.each(ENVIRONMENT_INPUTS.map((e) => [e.name, e] as const))('environment %s uses a version in the table', (_name, input) => {

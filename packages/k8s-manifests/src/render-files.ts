@@ -1,8 +1,9 @@
 import { App, Chart } from 'cdk8s';
 import { stringify } from 'yaml';
+import { KUSTOMIZATION_FILE, objectPath } from '@optibid/rendered';
 
-/** Folder of cluster-scoped objects (no namespace) inside dist/k8s/<env>/. */
-export const CLUSTER_SCOPED_DIR = '_cluster';
+// The layout (`<namespace|_cluster>/<kind>-<name>.yaml`) is spelled once, in @optibid/rendered.
+export { CLUSTER_SCOPED_DIR, objectPath } from '@optibid/rendered';
 
 interface KubeObject {
   apiVersion: string;
@@ -28,11 +29,6 @@ function sortKeys(value: unknown, top = false): unknown {
   return Object.fromEntries(keys.map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]));
 }
 
-/** `<namespace|_cluster>/<kind>-<name>.yaml`, lower-case kind. */
-export function objectPath(obj: KubeObject): string {
-  const dir = obj.metadata.namespace ?? CLUSTER_SCOPED_DIR;
-  return `${dir}/${obj.kind.toLowerCase()}-${obj.metadata.name}.yaml`;
-}
 
 /**
  * Renders the charts of one cdk8s app to files, one object per file, plus a kustomization.yaml listing them all.
@@ -48,7 +44,7 @@ export function renderChartFiles(charts: readonly Chart[]): Map<string, string> 
     }
   }
   const resources = [...files.keys()].sort();
-  files.set('kustomization.yaml', stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources }, { lineWidth: 0 }));
+  files.set(KUSTOMIZATION_FILE, stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources }, { lineWidth: 0 }));
   return new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 

@@ -2,7 +2,7 @@ import { parse } from 'yaml';
 import { loadEnvironment, platformNames } from '@optibid/constructs-lib';
 import { find, rendered } from './rendered-support';
 
-/** The PostgreSQL tier as rendered in dist/k8s (read from the files, not the TypeScript). */
+/** The PostgreSQL tier as rendered (in memory, read back from the YAML files the render writes). */
 const prod = rendered('production');
 const names = platformNames(loadEnvironment('production'));
 const DATA = names.namespaces.data;

@@ -1,6 +1,6 @@
 /**
- * IRSA for the database identities (issue 13, defect 9) and the PgBouncer rollout (defect 7), as rendered in
- * dist/k8s: what the pods get is written in the YAML, not left to the EKS pod identity webhook.
+ * IRSA for the database identities (issue 13, defect 9) and the PgBouncer rollout (defect 7), as rendered
+ * (in memory, read back from the YAML files): what the pods get is written in the YAML, not left to the EKS pod identity webhook.
  */
 import { ENVIRONMENT_INPUTS, IRSA_IDENTITY_KEYS, loadEnvironment, platformNames, WEB_IDENTITY } from '@optibid/constructs-lib';
 import { find, rendered } from './rendered-support';

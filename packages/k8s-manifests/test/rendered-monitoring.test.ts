@@ -3,10 +3,10 @@ import * as path from 'path';
 import { parse } from 'yaml';
 import { ENVIRONMENT_INPUTS } from '@optibid/constructs-lib';
 import { CONFIG_CHECKSUM_ANNOTATION, configChecksum } from '@optibid/constructs-lib/k8s';
-import type { KubeObject } from '../src/gates/types';
-import { find, rendered, REPO } from './rendered-support';
+import type { KubeObject } from '@optibid/rendered';
+import { find, rendered, renderedFiles, REPO } from './rendered-support';
 
-/** The monitoring tier as rendered in dist/k8s (read from the files, not from TypeScript). */
+/** The monitoring tier as rendered (in memory, read back from the YAML files the render writes). */
 const prod = rendered('production');
 const ENVIRONMENT_NAMES = ENVIRONMENT_INPUTS.map((e) => e.name);
 
@@ -139,18 +139,11 @@ describe('secrets stay out of the rendered files', () => {
     expect(init.command.join(' ')).toContain(`/${entry.secretKey}`);
   });
 
-  test('no webhook URL, password or private key anywhere under dist/', () => {
+  test('no webhook URL, password or private key in any rendered Kubernetes file of any environment', () => {
     const offenders: string[] = [];
-    const walk = (dir: string): void => {
-      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-        const p = path.join(dir, e.name);
-        if (e.isDirectory()) walk(p);
-        else {
-          for (const what of leaks(fs.readFileSync(p, 'utf8'))) offenders.push(`${path.relative(REPO, p)}: ${what}`);
-        }
-      }
-    };
-    walk(path.join(REPO, 'dist'));
+    for (const env of ENVIRONMENT_NAMES) {
+      for (const [rel, text] of renderedFiles(env)) for (const what of leaks(text)) offenders.push(`${env}/${rel}: ${what}`);
+    }
     expect(offenders).toEqual([]);
   });
 

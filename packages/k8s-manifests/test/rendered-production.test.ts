@@ -1,17 +1,16 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { execFileSync } from 'child_process';
 import { loadEnvironment, platformNames } from '@optibid/constructs-lib';
-import { loadEnvironmentDir } from '../src/gates/load';
-import type { KubeObject } from '../src/gates/types';
+import { KUSTOMIZATION_FILE, type KubeObject } from '@optibid/rendered';
+import { rendered, renderedFiles, renderedObjects } from './rendered-support';
 
 /**
- * Reads the committed, rendered production manifests (not the TypeScript) and asserts the behaviour the platform
- * promises. The drift test elsewhere proves these files equal a fresh render.
+ * Renders production in memory (the files `npm run synth` would write, read back as YAML) and asserts the behaviour
+ * the platform promises. The drift test (scripts/test/render.test.ts) proves dist/ equals this render.
  */
-const REPO = path.resolve(__dirname, '../../..');
-const dir = path.join(REPO, 'dist/k8s/production');
-const objects = loadEnvironmentDir(dir).map((o) => o.obj);
+const objects = rendered('production');
 const config = loadEnvironment('production');
 const names = platformNames(config);
 const get = (kind: string, name: string, namespace?: string): KubeObject => {
@@ -253,9 +252,10 @@ describe('platform configuration (production)', () => {
 
 describe('kustomization', () => {
   test('lists every rendered file, and `kubectl kustomize` builds it', () => {
-    const listed = (require('yaml').parse(fs.readFileSync(path.join(dir, 'kustomization.yaml'), 'utf8')).resources as string[]).sort();
-    const files = loadEnvironmentDir(dir).map((o) => o.file).sort();
-    expect(listed).toEqual(files);
+    const files = renderedFiles('production');
+    const listed = (require('yaml').parse(files.get(KUSTOMIZATION_FILE)!).resources as string[]).sort();
+    const objectFiles = renderedObjects('production').map((o) => o.file).sort();
+    expect(listed).toEqual(objectFiles);
     let kubectl = '';
     try {
       kubectl = execFileSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).trim();
@@ -263,8 +263,18 @@ describe('kustomization', () => {
       // kubectl ships with this machine image, not with Debian; the listing check above still ran.
     }
     if (kubectl) {
-      const out = execFileSync(kubectl, ['kustomize', dir], { encoding: 'utf8' });
-      expect(out.match(/^kind: /gm)?.length).toBe(files.length);
+      // kustomize reads a folder: the render, written where the render script would write it (a scratch copy).
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rendered-production-'));
+      try {
+        for (const [rel, text] of files) {
+          fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+          fs.writeFileSync(path.join(dir, rel), text);
+        }
+        const out = execFileSync(kubectl, ['kustomize', dir], { encoding: 'utf8' });
+        expect(out.match(/^kind: /gm)?.length).toBe(objectFiles.length);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
     }
   });
 });

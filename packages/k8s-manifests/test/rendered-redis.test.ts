@@ -1,8 +1,8 @@
 import { loadEnvironment, platformNames, redisMaxmemoryBytes } from '@optibid/constructs-lib';
-import { renderEnvironmentManifests } from '../src/app';
+import { renderEnvironmentManifests } from '../src';
 import { find, rendered } from './rendered-support';
 
-/** The Redis tier as rendered in dist/k8s (read from the files). */
+/** The Redis tier as rendered (in memory, read back from the YAML files the render writes). */
 const prod = rendered('production');
 const config = loadEnvironment('production');
 const names = platformNames(config);
@@ -94,7 +94,7 @@ describe('the bootstrap Job (its pod template is immutable)', () => {
     const changed = structuredClone(base);
     (changed.redis as { replicasPerPrimary: number }).replicasPerPrimary = 2;
     expect(jobFiles(renderEnvironmentManifests(changed))).not.toEqual(first);
-    // What is committed is what the config renders.
+    // The shared render the other tests read holds that same Job.
     expect(find(prod, 'Job', first[0].replace(/^optibid-data\/job-|\.yaml$/g, '')).metadata.labels?.['app.kubernetes.io/name']).toBe('redis-bootstrap');
   });
 });

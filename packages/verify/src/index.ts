@@ -1,3 +1,3 @@
 export * from './types';
-export * from './load';
 export * from './cli';
+export { CHECKS, REPORT_CHECKS } from './checks';

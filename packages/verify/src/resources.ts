@@ -13,39 +13,12 @@
  *   sidecars started before it) ) + spec.overhead. Sidecars are init containers with `restartPolicy: Always`.
  */
 
-const BINARY: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
-const DECIMAL: Record<string, number> = { n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
-const QUANTITY_RE = /^([+-]?(?:\d+\.?\d*|\.\d+))(?:(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)|[eE]([+-]?\d+))?$/;
+import { cpuMillis, GiB, memoryBytes, MiB, quantityValue, storageBytes } from '@optibid/rendered';
+
+export { cpuMillis, GiB, memoryBytes, MiB, storageBytes };
 
 /** A quantity in base units (cores, bytes). Throws on a malformed value. */
-export function parseQuantity(q: string | number): number {
-  if (typeof q === 'number') {
-    if (!Number.isFinite(q)) throw new Error(`'${q}' is not a quantity`);
-    return q;
-  }
-  const m = QUANTITY_RE.exec(String(q).trim());
-  if (!m) throw new Error(`'${q}' is not a Kubernetes quantity (e.g. 250m, 1.5, 512Mi, 2Gi)`);
-  const n = Number(m[1]);
-  if (m[3] !== undefined) return n * 10 ** Number(m[3]);
-  const suffix = m[2] ?? '';
-  return n * (BINARY[suffix] ?? DECIMAL[suffix]);
-}
-
-/** `250m` → 250, `1.5` → 1500, `2` → 2000 (millicores, rounded up). */
-export function cpuMillis(q: string | number): number {
-  return Math.ceil(Math.round(parseQuantity(q) * 1e9) / 1e6);
-}
-
-/** `512Mi` → 536870912, `1G` → 1e9 (bytes, rounded up). */
-export function memoryBytes(q: string | number): number {
-  return Math.ceil(Math.round(parseQuantity(q) * 1000) / 1000);
-}
-
-/** Storage quantities are byte quantities. */
-export const storageBytes = memoryBytes;
-
-export const MiB = 2 ** 20;
-export const GiB = 2 ** 30;
+export const parseQuantity = quantityValue;
 
 /** Millicores for display: `1.25` (cores, 2 decimals). */
 export function formatCores(millis: number): string {

@@ -2,6 +2,7 @@
  * A check made of named rules (contract, references): each rule a pure function of the environment that returns
  * findings; the check runs them in order and drops duplicate findings (several paths can reach one defect).
  */
+import { dedupeFindings } from '@optibid/rendered';
 import type { Finding, RenderedEnvironment, VerifyCheck } from './types';
 
 /** Makes findings of one check and environment. */
@@ -15,15 +16,7 @@ export type MakeFinding = ReturnType<typeof findingMaker>;
 export type Rule = (env: RenderedEnvironment, f: MakeFinding) => Finding[];
 
 /** Removes findings with the same rule, object, field and message. */
-export function dedupe(findings: Finding[]): Finding[] {
-  const seen = new Set<string>();
-  return findings.filter((f) => {
-    const k = `${f.rule}\u0000${f.object}\u0000${f.field ?? ''}\u0000${f.message}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
-}
+export const dedupe = dedupeFindings;
 
 /** A check that runs `rules` in order (the record's order is the printed order). */
 export function ruleSetCheck(name: string, description: string, rules: Readonly<Record<string, Rule>>): VerifyCheck {

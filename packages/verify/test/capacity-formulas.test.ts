@@ -1,6 +1,6 @@
 import { kubeReservedCpuMillis, kubeReservedMemoryMiB, nodeAllocatable, EVICTION_HARD_MEMORY_MIB } from '../src/data/eks-reservations';
 import { instanceFigures, managedNodeGroupMaxPods } from '../src/data/instance-types';
-import { firesOnDay, fireMinutes, largestConcurrentSet, parseCron, type CronJobRuns } from '../src/checks/capacity/cron';
+import { cronRunsBound, parseCron, shortestGapMinutes, type CronJobRuns } from '../src/checks/capacity/cron';
 import { resolveIntOrPercent } from '../src/checks/capacity/workloads';
 
 describe('EKS node reservations', () => {
@@ -47,7 +47,7 @@ describe('surge and PDB arithmetic', () => {
 });
 
 describe('CronJob concurrency', () => {
-  test('cron fields, macros, names, and the day-of-month / day-of-week OR rule', () => {
+  test('cron fields, macros and names', () => {
     const c = parseCron('0 2 * * 1-6')!;
     expect([...c.dayOfWeek.values].sort()).toEqual([1, 2, 3, 4, 5, 6]);
     expect(parseCron('@daily')).toEqual(parseCron('0 0 * * *'));
@@ -56,41 +56,47 @@ describe('CronJob concurrency', () => {
     expect(parseCron('0 0 * * 7')!.dayOfWeek.values.has(0)).toBe(true);
     expect(parseCron('61 * * * *')).toBeUndefined();
     expect(parseCron('not a schedule')).toBeUndefined();
-    const both = parseCron('0 0 1 * 1')!; // the 1st of the month OR any Monday
-    expect(firesOnDay(both, 1, 3, 3)).toBe(true);
-    expect(firesOnDay(both, 2, 3, 1)).toBe(true);
-    expect(firesOnDay(both, 2, 3, 2)).toBe(false);
-    expect(fireMinutes(parseCron('0 0 1 1 *')!)).toEqual([0]);
-    expect(fireMinutes(parseCron('30 3 * * *')!)).toHaveLength(365);
   });
 
-  const job = (id: string, schedule: string, activeDeadlineSeconds?: number, extra: Partial<CronJobRuns> = {}): CronJobRuns => ({ id, schedule, timeZone: 'Etc/UTC', suspended: false, concurrencyPolicy: 'Forbid', activeDeadlineSeconds, weight: [1, 100, 1], ...extra });
+  test('shortest gap between fire times: within the day, and from the last time of a day to the first of the next', () => {
+    expect(shortestGapMinutes(parseCron('30 3 * * *')!)).toBe(1440);
+    expect(shortestGapMinutes(parseCron('0 2 * * 0')!)).toBe(1440); // day fields only widen gaps
+    expect(shortestGapMinutes(parseCron('*/15 * * * *')!)).toBe(15);
+    expect(shortestGapMinutes(parseCron('0 1,13 * * *')!)).toBe(720);
+    expect(shortestGapMinutes(parseCron('0 0,22 * * *')!)).toBe(120); // 22:00 to 00:00 the next day
+    expect(shortestGapMinutes(parseCron('50 9 * * *')!)).toBe(1440);
+  });
 
-  test('runs overlap only within their deadlines; the largest set is found', () => {
-    const set = largestConcurrentSet([job('diff', '0 2 * * 1-6', 10800), job('full', '0 2 * * 0', 21600), job('redis', '30 3 * * *', 3600)]);
-    expect(set.runs.get('redis')).toBe(1);
-    expect(set.runs.has('diff') !== set.runs.has('full')).toBe(true); // never both: different days, 3 h / 6 h runs
-    expect([...set.runs.values()].reduce((a, b) => a + b, 0)).toBe(2);
+  const job = (id: string, schedule: string, activeDeadlineSeconds?: number, extra: Partial<CronJobRuns> = {}): CronJobRuns => ({ id, schedule, timeZone: 'Etc/UTC', suspended: false, concurrencyPolicy: 'Forbid', activeDeadlineSeconds, ...extra });
+  const total = (b: ReturnType<typeof cronRunsBound>) => [...b.runs.values()].reduce((x, y) => x + y, 0);
+
+  test('every CronJob counts, all at once: no calendar (the backups here never meet, and are counted together)', () => {
+    const bound = cronRunsBound([job('diff', '0 2 * * 1-6', 10800), job('full', '0 2 * * 0', 21600), job('redis', '30 3 * * *', 3600)]);
+    expect(Object.fromEntries(bound.runs)).toEqual({ diff: 1, full: 1, redis: 1 });
+    expect(bound.reasons).toEqual([
+      'diff: "0 2 * * 1-6" Etc/UTC, concurrencyPolicy Forbid: one run at a time — 1 run',
+      'full: "0 2 * * 0" Etc/UTC, concurrencyPolicy Forbid: one run at a time — 1 run',
+      'redis: "30 3 * * *" Etc/UTC, concurrencyPolicy Forbid: one run at a time — 1 run',
+    ]);
+    expect(total(cronRunsBound([job('a', '0 1 * * *', 600), job('b', '0 13 * * *', 600, { timeZone: 'America/Los_Angeles' })]))).toBe(2);
   });
-  test('jobs far apart never overlap', () => {
-    const set = largestConcurrentSet([job('a', '0 1 * * *', 600), job('b', '0 13 * * *', 600)]);
-    expect([...set.runs.values()].reduce((a, b) => a + b, 0)).toBe(1);
+
+  test('concurrencyPolicy Allow: runs overlap by the deadline over the shortest gap; Forbid and Replace keep one', () => {
+    expect(cronRunsBound([job('allow', '0 * * * *', 3 * 3600, { concurrencyPolicy: 'Allow' })]).runs.get('allow')).toBe(3);
+    expect(cronRunsBound([job('allow', '0 * * * *', 3 * 3600 + 1, { concurrencyPolicy: 'Allow' })]).runs.get('allow')).toBe(4);
+    expect(cronRunsBound([job('allow', '*/15 * * * *', 3600, { concurrencyPolicy: 'Allow' })]).reasons).toEqual([
+      'allow: "*/15 * * * *" Etc/UTC, concurrencyPolicy Allow: runs up to 60 min (activeDeadlineSeconds), fires at least 15 min apart — 4 runs',
+    ]);
+    // A daily run shorter than a day never meets the next one.
+    expect(cronRunsBound([job('daily', '0 23 * * *', 3 * 3600, { concurrencyPolicy: 'Allow' })]).runs.get('daily')).toBe(1);
+    expect(cronRunsBound([job('forbid', '0 * * * *', 3 * 3600)]).runs.get('forbid')).toBe(1);
+    expect(cronRunsBound([job('replace', '* * * * *', 3 * 3600, { concurrencyPolicy: 'Replace' })]).runs.get('replace')).toBe(1);
   });
-  test('suspended, deadline-less, unparseable and mixed-time-zone CronJobs are counted as running', () => {
-    expect(largestConcurrentSet([job('s', '0 0 1 1 *', 60, { suspended: true })]).runs.get('s')).toBe(1);
-    expect(largestConcurrentSet([job('n', '0 1 * * *', undefined), job('m', '0 13 * * *', 60)]).runs.get('n')).toBe(1);
-    expect(largestConcurrentSet([job('u', 'whenever', 60)]).runs.get('u')).toBe(1);
-    const mixed = largestConcurrentSet([job('a', '0 1 * * *', 60), job('b', '0 13 * * *', 60, { timeZone: 'America/Los_Angeles' })]);
-    expect([...mixed.runs.values()]).toEqual([1, 1]);
-  });
-  test('concurrencyPolicy Allow lets runs of one CronJob overlap', () => {
-    const set = largestConcurrentSet([job('allow', '0 * * * *', 3 * 3600, { concurrencyPolicy: 'Allow' })]);
-    expect(set.runs.get('allow')).toBe(3);
-    const forbid = largestConcurrentSet([job('forbid', '0 * * * *', 3 * 3600)]);
-    expect(forbid.runs.get('forbid')).toBe(1);
-  });
-  test('a run crossing the year end wraps around', () => {
-    const set = largestConcurrentSet([job('late', '0 23 31 12 *', 3 * 3600), job('early', '30 0 1 1 *', 600)]);
-    expect([...set.runs.values()].reduce((a, b) => a + b, 0)).toBe(2);
+
+  test('suspended, and Allow without a deadline or with an unread schedule, are counted once (and say why)', () => {
+    expect(cronRunsBound([job('s', '0 0 1 1 *', 60, { suspended: true })]).reasons).toEqual(['s: suspended, can be started by hand at any time — 1 run']);
+    expect(cronRunsBound([job('n', '0 1 * * *', undefined, { concurrencyPolicy: 'Allow' })]).reasons[0]).toMatch(/without activeDeadlineSeconds: overlapping runs are unbounded, counted once — 1 run$/);
+    expect(cronRunsBound([job('u', 'whenever', 60, { concurrencyPolicy: 'Allow' })]).reasons[0]).toMatch(/^u: schedule "whenever" not parsed/);
+    expect(cronRunsBound([job('f', 'whenever', undefined)]).runs.get('f')).toBe(1);
   });
 });

@@ -40,7 +40,8 @@ test('the committed dist/ passes every check in every environment (exit 0) and p
   const { code, out } = capture(() => main([], REPO));
   expect(out).toMatch(/verify: 0 finding\(s\)/);
   expect(code).toBe(0);
-  for (const env of ['dev', 'staging', 'production']) expect(out).toContain(`=== ${env} ===`);
+  for (const env of ['dev', 'staging', 'production']) expect(out).toMatch(new RegExp(`^=== ${env} \\(\\d+ objects, \\d+ templates\\) ===$`, 'm'));
+  for (const check of ['schema', 'policy']) expect(out).toContain(`-- ${check}: ok`);
   expect(out).toMatch(/Capacity — production/);
   expect(out).toMatch(/Cost — production/);
 });
@@ -63,6 +64,8 @@ test('a broken variant fails with messages naming the object and the field', () 
 });
 
 test('usage errors exit 2 naming the flag or the environment', () => {
-  expect(capture(() => main(['--nope'], REPO))).toMatchObject({ code: 2, out: expect.stringContaining('unknown or incomplete argument "--nope"') });
+  expect(capture(() => main(['--nope'], REPO))).toMatchObject({ code: 2, out: expect.stringContaining("Unknown option '--nope'") });
+  expect(capture(() => main(['--dist'], REPO))).toMatchObject({ code: 2, out: expect.stringContaining("Option '--dist <value>' argument missing") });
+  expect(capture(() => main(['--check', 'bogus'], REPO))).toMatchObject({ code: 2, out: expect.stringContaining('--check bogus: no such check') });
   expect(capture(() => main(['--env', 'qa'], REPO))).toMatchObject({ code: 2, out: expect.stringContaining('--env qa: not rendered') });
 });

@@ -3,7 +3,7 @@
  * failing case feeds a broken manifest set and asserts the finding).
  */
 import * as path from 'path';
-import { loadRenderedEnvironment } from '../src/load';
+import { loadRenderedEnvironment } from '@optibid/rendered';
 import type { CfnTemplate, KubeObject, RenderedEnvironment } from '../src/types';
 
 export const DIST = path.resolve(__dirname, '../../../dist');
@@ -16,8 +16,8 @@ export function rendered(env = 'production'): RenderedEnvironment {
 }
 
 /** A deep copy of an environment, changed by `mutate` (objects and templates are plain JSON). */
-export function broken(mutate: (env: { objects: { file: string; obj: KubeObject }[]; templates: Record<string, CfnTemplate> }) => void, env = 'production'): RenderedEnvironment {
-  const copy = structuredClone(rendered(env)) as { name: string; objects: { file: string; obj: KubeObject }[]; templates: Record<string, CfnTemplate> };
+export function broken(mutate: (env: { objects: { env: string; file: string; obj: KubeObject }[]; templates: Record<string, CfnTemplate> }) => void, env = 'production'): RenderedEnvironment {
+  const copy = structuredClone(rendered(env)) as { name: string; objects: { env: string; file: string; obj: KubeObject }[]; templates: Record<string, CfnTemplate> };
   mutate(copy);
   return copy;
 }

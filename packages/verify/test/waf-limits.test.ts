@@ -8,7 +8,7 @@ import * as path from 'path';
 import { integerGreaterThanRegex } from '@optibid/constructs-lib';
 import { contractCheck } from '../src/checks/contract';
 import { smallestMatch } from '../src/checks/contract/waf-limits';
-import { loadRenderedEnvironment } from '../src/load';
+import { loadRenderedEnvironment } from '@optibid/rendered';
 import type { CfnTemplate, Finding, KubeObject, RenderedEnvironment } from '../src/types';
 import { broken, find, rendered } from './support';
 

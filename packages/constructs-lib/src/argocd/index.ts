@@ -1,4 +1,6 @@
+import { stringify } from 'yaml';
 import type { EnvironmentConfig } from '../config/schema';
+import { deliveryPhases, selectorPrecedence, type DeliveryPhase } from '../delivery/phases';
 import { platformNames, platformOwnedNamespaces } from '../naming/naming';
 import { commentedYaml } from './commented-yaml';
 
@@ -8,6 +10,10 @@ import { commentedYaml } from './commented-yaml';
  * AppProject that confines it to this repository, the platform's namespaces and the cluster-scoped kinds the
  * platform renders. Pure functions of the config; scripts/render.ts writes them to `dist/argocd/<env>/`. They are
  * applied to the Argo CD instance (`kubectl apply -n argocd -f dist/argocd/<env>/`), never part of dist/k8s.
+ *
+ * One delivery path, two drivers: the Application syncs in the push deploy's order (src/delivery/phases.ts, one
+ * sync wave per deploy step, see argoSyncWavePatches), with server-side apply, pruning, and cluster-scoped objects
+ * never pruned, as the deploy does.
  */
 
 /** Namespace of the Argo CD instance (its Applications and AppProjects live there). */
@@ -46,6 +52,53 @@ export const ARGOCD_SYNC_OPTIONS = [
 ] as const;
 
 
+/** Annotations Argo CD reads on a synced object. */
+export const ARGOCD_SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
+export const ARGOCD_SYNC_OPTIONS_ANNOTATION = 'argocd.argoproj.io/sync-options';
+
+/** Placeholder kind/name of the wave patches: with a `target`, kustomize patches every object the target selects. */
+const PATCH_PLACEHOLDER = { apiVersion: 'v1', kind: 'SyncWave', name: 'every-selected-object' } as const;
+
+/**
+ * The deploy phases (src/delivery/phases.ts) as Argo CD sync waves: phase i is wave i (cluster-scoped objects 0, the
+ * default wave, ExternalSecrets 1, then one wave per namespace). Argo CD syncs lower waves first and applies the
+ * next wave only once every object of the current one is healthy (https://argo-cd.readthedocs.io/en/stable/user-guide/sync-waves/
+ * "How Does It Work?"), which is the deploy's gating: ExternalSecrets have a built-in health check on their Ready
+ * condition (argoproj/argo-cd resource_customizations/external-secrets.io/ExternalSecret/health.lua), the kubectl
+ * wait of step (b); Deployments, StatefulSets and DaemonSets are healthy once rolled out, the rollout status gate of
+ * steps (c..). Cluster-scoped objects also carry `argocd.argoproj.io/sync-options: Prune=false`
+ * (https://argo-cd.readthedocs.io/en/stable/user-guide/sync-options/#no-prune-resources): the deploy never prunes
+ * them either.
+ *
+ * Kustomize patches of the Application (spec.source.kustomize.patches, Argo CD >= 2.9: "patches follow the same logic
+ * as the corresponding Kustomization", https://argo-cd.readthedocs.io/en/stable/user-guide/kustomize/#patches) rather
+ * than annotations rendered into every file of dist/k8s: the waves exist only for Argo CD, and the objects the push
+ * deploy applies stay byte-identical. Strategic-merge patches add the annotations and keep the ones an object has.
+ * A target selects by kind and namespace as anchored regular expressions (kustomize api/types/selector.go), hence
+ * one `Kind1|Kind2|...` target for the cluster-scoped kinds. Kustomize applies patches in list order
+ * (https://kubectl.docs.kubernetes.io/references/kustomize/kustomization/patches/), so the namespace waves come
+ * first and the more specific kind targets after them: an ExternalSecret is in wave 1, not in its namespace's.
+ */
+export function argoSyncWavePatches(config: EnvironmentConfig) {
+  const phases = deliveryPhases(platformNames(config).namespaces);
+  const target = (p: DeliveryPhase) =>
+    'clusterScoped' in p.select ? { kind: PLATFORM_CLUSTER_SCOPED_KINDS.map((k) => k.kind).join('|') } : 'kind' in p.select ? { kind: p.select.kind } : { namespace: p.select.namespace };
+  return phases
+    .map((phase, wave) => ({ phase, wave }))
+    .sort((a, b) => selectorPrecedence(a.phase.select) - selectorPrecedence(b.phase.select))
+    .map(({ phase, wave }) => ({
+      target: target(phase),
+      patch: stringify({
+        apiVersion: PATCH_PLACEHOLDER.apiVersion,
+        kind: PATCH_PLACEHOLDER.kind,
+        metadata: {
+          name: PATCH_PLACEHOLDER.name,
+          annotations: { [ARGOCD_SYNC_WAVE_ANNOTATION]: String(wave), ...(phase.prune ? {} : { [ARGOCD_SYNC_OPTIONS_ANNOTATION]: 'Prune=false' }) },
+        },
+      }),
+    }));
+}
+
 /** Production is synced by a person; every other tier syncs itself. */
 export function argoAutomatedSync(config: EnvironmentConfig): boolean {
   return config.tier !== 'production';
@@ -77,7 +130,7 @@ export function argoApplication(config: EnvironmentConfig) {
     spec: {
       project: d.argoApplication,
       // Kustomize is detected from dist/k8s/<env>/kustomization.yaml (it lists every rendered object).
-      source: { repoURL: d.repositoryUrl, targetRevision: d.branch, path: d.manifestsPath },
+      source: { repoURL: d.repositoryUrl, targetRevision: d.branch, path: d.manifestsPath, kustomize: { patches: argoSyncWavePatches(config) } },
       // Every rendered object names its namespace; this is only the default for one that would not.
       destination: { server: ARGOCD_IN_CLUSTER_SERVER, namespace: names.namespaces.app },
       syncPolicy: {
@@ -104,6 +157,7 @@ export function renderArgoCd(config: EnvironmentConfig): Map<string, string> {
     'or the two field managers fight over the same objects.',
     'Needs resource tracking by annotation (the Argo CD 3 default; on 2.x set application.resourceTrackingMethod:',
     'annotation in argocd-cm): label tracking would overwrite the app.kubernetes.io/instance labels the selectors use.',
+    'Needs Argo CD 2.9 or later (spec.source.kustomize.patches).',
   ].join('\n');
   const syncComment = auto
     ? [
@@ -114,11 +168,19 @@ export function renderArgoCd(config: EnvironmentConfig): Map<string, string> {
         'production: manual sync (no `automated`). A commit makes the Application OutOfSync and a person syncs it after',
         "review, as a push deploy waits for the GitHub environment's approval. Automated prune could delete objects on",
         "a render mistake with nobody watching, and selfHeal would undo an on-call engineer's emergency change mid-incident.",
+        'Sync with prune (argocd app sync --prune), as the push deploy prunes: a manual sync prunes only when asked to.',
       ];
   return new Map([
     [
       'application.yaml',
       commentedYaml(argoApplication(config), header, {
+        'spec.source.kustomize': [
+          "Sync waves in the push deploy's order, one per deploy step (packages/constructs-lib/src/delivery/phases.ts):",
+          `${deliveryPhases(names.namespaces).map((p, wave) => `${wave} ${p.name}${p.prune ? '' : ' (never pruned)'}`).join(', ')}.`,
+          'A wave starts once every object of the waves before it is healthy. Patches on top of the committed kustomization',
+          '(applied in order, later ones win), so dist/k8s stays exactly what the push deploy applies. The kind and name in',
+          'each patch are placeholders: kustomize patches every object its target selects.',
+        ].join('\n'),
         'spec.destination': [
           'Argo CD runs in the target cluster (in-cluster API server). For a hub Argo CD managing several clusters,',
           "register this cluster and set server to the cluster's API endpoint.",

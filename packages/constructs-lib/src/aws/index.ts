@@ -2,6 +2,7 @@ export * from './network/platform-vpc';
 export * from './network/explicit-subnet-cidrs';
 export * from './security/platform-key';
 export * from './cluster/platform-cluster';
+export * from './cluster/kubectl-layer';
 export * from './cluster/node-groups';
 export * from './addons/managed-addons';
 export * from './addons/helm/install-chart';

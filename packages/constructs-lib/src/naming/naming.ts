@@ -1,4 +1,5 @@
 import type { EnvironmentConfig } from '../config/schema';
+import { appService, PLATFORM_SERVICE_TABLE, type DATABASE_ROLES, type REDIS_ACL_USERS, type ServiceTable } from './services';
 
 /**
  * The naming contract: every identifier that both CloudFormation (infra-aws) and Kubernetes YAML (k8s-manifests)
@@ -87,7 +88,6 @@ export type SecretSpec =
   /** Created empty of real values; an operator writes the listed JSON keys (see docs/runbooks/secrets.md). */
   | { readonly kind: 'placeholder'; readonly keys: readonly string[]; readonly description: string };
 
-/** The platform's Secrets Manager secrets, by key; the secret name is `<project>/<env>/<key>`. */
 /**
  * Annotation keys the render writes and other tools read back from dist/ (the verify checks, reviewers).
  * - configChecksum: on pod templates, the sha256 of the ConfigMaps the pods use (a change rolls them).
@@ -112,19 +112,8 @@ export const PLATFORM_ANNOTATIONS = {
  */
 export const EXTERNAL_DNS_HOSTNAME_ANNOTATION = 'external-dns.alpha.kubernetes.io/hostname';
 
-export const PLATFORM_SECRETS = {
-  'postgres/superuser': { kind: 'password', username: 'postgres', description: 'PostgreSQL superuser' },
-  'postgres/replication': { kind: 'password', username: 'replicator', description: 'PostgreSQL streaming replication (Patroni)' },
-  'postgres/app': { kind: 'password', username: 'optibid_app', description: 'PostgreSQL application role' },
-  'postgres/analyst': { kind: 'password', username: 'optibid_analyst', description: 'PostgreSQL read-only analyst role' },
-  'postgres/pooler': { kind: 'password', username: 'pgbouncer', description: 'PgBouncer auth_query role' },
-  'postgres/monitoring': { kind: 'password', username: 'monitoring', description: 'PostgreSQL exporter role' },
-  'postgres/rewind': { kind: 'password', username: 'rewinder', description: 'PostgreSQL pg_rewind role (Patroni)' },
-  'postgres/backup': { kind: 'password', username: 'backup', description: 'PostgreSQL backup bookkeeping role' },
-  'redis/default': { kind: 'password', username: 'default', description: 'Redis requirepass / masterauth' },
-  'redis/app': { kind: 'password', username: 'optibid_app', description: 'Redis ACL user of the backend' },
-  'redis/exporter': { kind: 'password', username: 'exporter', description: 'Redis ACL user of redis_exporter' },
-  'redis/replication': { kind: 'password', username: 'replication', description: 'Redis ACL user replicas authenticate with (masteruser)' },
+/** Secrets that are not a database role's or a Redis user's (those come from the services table). */
+const OTHER_SECRETS = {
   'app/secret-key': { kind: 'key', description: 'Backend SECRET_KEY' },
   'app/jwt-secret-key': { kind: 'key', description: 'Backend JWT_SECRET_KEY' },
   'grafana/admin': { kind: 'password', username: 'admin', description: 'Grafana admin' },
@@ -135,7 +124,29 @@ export const PLATFORM_SECRETS = {
   smtp: { kind: 'placeholder', keys: ['host', 'port', 'username', 'password', 'from'], description: 'SMTP relay for Alertmanager and the backend' },
   slack: { kind: 'placeholder', keys: ['webhook_url'], description: 'Slack incoming webhook for Alertmanager' },
 } as const satisfies Record<string, SecretSpec>;
-export type PlatformSecretKey = keyof typeof PLATFORM_SECRETS;
+
+/** The secrets of a services table: one password per database role, then one per Redis user, in table order. */
+export function tableSecrets(table: ServiceTable): Record<string, SecretSpec> {
+  return Object.fromEntries([
+    ...table.databaseRoles.map((r) => [r.secret, { kind: 'password', username: r.role, description: r.description }] as const),
+    ...table.redisUsers.map((u) => [u.secret, { kind: 'password', username: u.user, description: u.description }] as const),
+  ]);
+}
+
+/** The secrets of a table and the others, in the order the data stack creates them. */
+export function platformSecrets(table: ServiceTable): Record<string, SecretSpec> {
+  return { ...tableSecrets(table), ...OTHER_SECRETS };
+}
+
+/** The secret keys of the platform's services table (database roles, Redis users). */
+type TableSecretKey = (typeof DATABASE_ROLES)[number]['secret'] | (typeof REDIS_ACL_USERS)[number]['secret'];
+export type PlatformSecretKey = TableSecretKey | keyof typeof OTHER_SECRETS;
+
+/**
+ * The platform's Secrets Manager secrets, by key; the secret name is `<project>/<env>/<key>`. The database roles'
+ * and Redis users' come from the services table (./services.ts), in its order, the others after them.
+ */
+export const PLATFORM_SECRETS = platformSecrets(PLATFORM_SERVICE_TABLE) as Readonly<Record<PlatformSecretKey, SecretSpec>>;
 
 /** Minimal config slice the names depend on (lets the schema check name lengths before the config is complete). */
 export type NamingInput = Pick<EnvironmentConfig, 'project' | 'name' | 'account' | 'region'>;
@@ -178,8 +189,11 @@ export function platformOwnedNamespaces(namespaces: ReturnType<typeof platformNa
   return [namespaces.data, namespaces.app, namespaces.monitoring, namespaces.monitoringAgents];
 }
 
-/** All shared names of one environment. */
-export function platformNames(cfg: EnvironmentConfig) {
+/**
+ * All shared names of one environment. `table` is the services table the names (secrets, application services,
+ * database roles) come from: the platform's, or one a test or tool builds (a row more) to render from in memory.
+ */
+export function platformNames(cfg: EnvironmentConfig, table: ServiceTable = PLATFORM_SERVICE_TABLE) {
   const prefix = `${cfg.project}-${cfg.name}`;
   const arn = (service: string, resource: string, region = cfg.region) => `arn:aws:${service}:${region}:${cfg.account}:${resource}`;
   const roleArn = (roleName: string) => `arn:aws:iam::${cfg.account}:role/${roleName}`;
@@ -208,9 +222,9 @@ export function platformNames(cfg: EnvironmentConfig) {
     externalDns: identity('external-dns', namespaces.externalDns, 'external-dns', 'externalDns'),
   };
 
-  const secretName = (key: PlatformSecretKey) => `${cfg.project}/${cfg.name}/${key}`;
+  const secretName = (key: string) => `${cfg.project}/${cfg.name}/${key}`;
   const secrets = Object.fromEntries(
-    (Object.keys(PLATFORM_SECRETS) as PlatformSecretKey[]).map((k) => [
+    Object.keys(platformSecrets(table)).map((k) => [
       k,
       {
         name: secretName(k),
@@ -219,6 +233,14 @@ export function platformNames(cfg: EnvironmentConfig) {
       },
     ]),
   ) as Record<PlatformSecretKey, { name: string; arnPattern: string }>;
+
+  const appServiceName = (name: string): ServiceName => {
+    const s = appService(table, name);
+    return { name: s.name, namespace: namespaces.app, port: s.port, metricsPort: s.metricsPort };
+  };
+  const backend = appServiceName('backend');
+  const backendRole = appService(table, backend.name).database;
+  if (backendRole === undefined) throw new Error('services table: the backend has no database role');
 
   const bucketName = backupBucketName(cfg);
   const kmsAlias = (purpose: string) => `alias/${prefix}-${purpose}`;
@@ -240,7 +262,7 @@ export function platformNames(cfg: EnvironmentConfig) {
      * by that label, so later tiers must keep it.
      */
     services: {
-      backend: { name: 'backend', namespace: namespaces.app, port: 8000, metricsPort: 9000 },
+      backend,
       frontend: { name: 'frontend', namespace: namespaces.app, port: 3000 },
       postgres: { name: 'postgres', namespace: namespaces.data, port: 5432 },
       pgbouncer: { name: 'pgbouncer', namespace: namespaces.data, port: 6432 },
@@ -257,7 +279,11 @@ export function platformNames(cfg: EnvironmentConfig) {
       nodeExporter: { name: 'node-exporter', namespace: namespaces.monitoringAgents, port: 9100 },
       fluentBit: { name: 'fluent-bit', namespace: namespaces.monitoringAgents, port: 2020 },
     } satisfies Record<string, ServiceName>,
-    database: { name: cfg.project, appRole: 'optibid_app' },
+    /** The application services of the services table (backend first), by name. */
+    appServices: Object.fromEntries(table.appServices.map((s) => [s.name, appServiceName(s.name)])) as Readonly<Record<string, ServiceName>>,
+    /** The services table these names were computed from (roles, Redis users, application services). */
+    serviceTable: table,
+    database: { name: cfg.project, appRole: backendRole },
     identities,
     secrets,
     backup: {

@@ -1,9 +1,7 @@
 import type { EnvironmentConfig } from '../config/schema';
 import type { ResourcesConfig } from '../config/app-schema';
 import { cpuMillis, formatCpu, formatMemory, memoryBytes } from '../util/quantity';
-import { DATA_CONTAINER_RESOURCES } from '../k8s/postgres/resources';
-import { REDIS_CONTAINER_RESOURCES } from '../k8s/redis/redis-cluster';
-import { MONITORING_CONTAINER_RESOURCES } from '../k8s/monitoring/resources';
+import { DATA_CONTAINER_RESOURCES, MONITORING_CONTAINER_RESOURCES, REDIS_CONTAINER_RESOURCES } from './container-resources';
 
 /**
  * Sizing rule for namespaces: a namespace's ResourceQuota must admit every workload at its peak, which is the HPA

@@ -1,17 +1,10 @@
-import { KubectlV28Layer } from '@aws-cdk/lambda-layer-kubectl-v28';
-import { KubectlV35Layer } from '@aws-cdk/lambda-layer-kubectl-v35';
-import { KubectlV36Layer } from '@aws-cdk/lambda-layer-kubectl-v36';
-import type { ILayerVersion } from 'aws-cdk-lib/aws-lambda';
-import type { Construct } from 'constructs';
-
 /**
  * EKS control-plane versions the platform can create, each paired with the kubectl/helm Lambda layer the
  * CDK kubectl provider must use for it (a layer's kubectl must be within one minor of the server).
- * A version missing here is rejected by the config schema.
+ * A version missing here is rejected by the config schema. Pure data: the layer constructs themselves are in
+ * aws/cluster/kubectl-layer.ts (KUBECTL_LAYERS, by package name).
  */
 export interface KubernetesVersionSpec {
-  /** Creates the matching @aws-cdk/lambda-layer-kubectl-vNN layer. */
-  readonly kubectlLayer: (scope: Construct, id: string) => ILayerVersion;
   /** npm package (pinned in constructs-lib/package.json) that provides the layer. */
   readonly kubectlLayerPackage: string;
   /** EKS support calendar (ISO dates): standard support ends, then extended support (6x control-plane price) ends. */
@@ -26,7 +19,6 @@ export interface KubernetesVersionSpec {
 export const KUBERNETES_VERSIONS: Readonly<Record<string, KubernetesVersionSpec>> = {
   // Kept selectable (design card) although EKS stopped creating 1.28 clusters when extended support ended.
   '1.28': {
-    kubectlLayer: (s, id) => new KubectlV28Layer(s, id),
     kubectlLayerPackage: '@aws-cdk/lambda-layer-kubectl-v28',
     standardSupportEnds: '2024-11-26',
     extendedSupportEnds: '2025-11-26',
@@ -34,7 +26,6 @@ export const KUBERNETES_VERSIONS: Readonly<Record<string, KubernetesVersionSpec>
     kubectlClientVersion: 'v1.28.15',
   },
   '1.35': {
-    kubectlLayer: (s, id) => new KubectlV35Layer(s, id),
     kubectlLayerPackage: '@aws-cdk/lambda-layer-kubectl-v35',
     standardSupportEnds: '2027-03-27',
     extendedSupportEnds: '2028-03-27',
@@ -42,7 +33,6 @@ export const KUBERNETES_VERSIONS: Readonly<Record<string, KubernetesVersionSpec>
     kubectlClientVersion: 'v1.35.0',
   },
   '1.36': {
-    kubectlLayer: (s, id) => new KubectlV36Layer(s, id),
     kubectlLayerPackage: '@aws-cdk/lambda-layer-kubectl-v36',
     standardSupportEnds: '2027-08-02',
     extendedSupportEnds: '2028-08-02',

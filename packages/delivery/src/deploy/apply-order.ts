@@ -4,9 +4,10 @@
  * The render writes `<dir>/<kind>-<name>.yaml` with the lower-cased kind, `<dir>` being the object's namespace or
  * `_cluster` for cluster-scoped objects; kind and name are read back from the file name.
  */
-import { platformOwnedNamespaces, type PlatformNames } from '@optibid/constructs-lib';
+import { CLUSTER_SCOPED_DIR } from '@optibid/rendered';
+import { deliveryNamespaceOrder, deliveryPhases, EXTERNAL_SECRET_KIND, type PlatformNames } from '@optibid/constructs-lib';
 
-export const CLUSTER_DIR = '_cluster';
+export const CLUSTER_DIR = CLUSTER_SCOPED_DIR;
 
 export const WORKLOAD_KINDS = ['deployment', 'statefulset', 'daemonset'] as const;
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
@@ -46,9 +47,12 @@ export interface ApplyPlan {
   readonly ignored: readonly string[];
 }
 
-/** The platform's namespaces in dependency order (the naming module's order). */
+/**
+ * The platform's namespaces in dependency order: the namespace phases of the delivery phases (constructs-lib
+ * delivery/phases.ts), which the Argo CD Application's sync waves are rendered from too.
+ */
 export function namespaceOrder(namespaces: PlatformNames['namespaces']): string[] {
-  return platformOwnedNamespaces(namespaces);
+  return deliveryNamespaceOrder(deliveryPhases(namespaces));
 }
 
 export function parseManifestPath(rel: string): ManifestFile | undefined {
@@ -92,7 +96,7 @@ export function planApplyOrder(listing: readonly string[], order: readonly strin
     return { namespace: ns, dir: ns, files, workloads: workloadsOf(ns, files) };
   });
   const externalSecrets = namespaces
-    .map((s) => ({ namespace: s.namespace, files: s.files.filter((f) => parseManifestPath(f)?.kind === 'externalsecret') }))
+    .map((s) => ({ namespace: s.namespace, files: s.files.filter((f) => parseManifestPath(f)?.kind === EXTERNAL_SECRET_KIND.toLowerCase()) }))
     .filter((e) => e.files.length > 0);
   return { cluster: clusterFiles ? { dir: CLUSTER_DIR, files: clusterFiles } : undefined, externalSecrets, namespaces, ignored };
 }

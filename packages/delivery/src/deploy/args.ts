@@ -1,4 +1,5 @@
-/** Command-line parsing of `npm run deploy -- --env <env> [...]`. Pure: no environment lookups here. */
+/** Command-line parsing of `npm run deploy -- --env <env> [...]` (node:util parseArgs). Pure: no environment lookups here. */
+import { parseArgs as parseCommandLine, type ParseArgsConfig } from 'node:util';
 
 export interface DeployOptions {
   readonly env: string;
@@ -27,48 +28,47 @@ export function isPositiveDuration(value: string): boolean {
   return GO_DURATION.test(value) && /[1-9]/.test(value);
 }
 
-const VALUE_FLAGS = ['--env', '--rollout-timeout', '--rollback-ref', '--smoke-attempts'] as const;
-const BOOLEAN_FLAGS = ['--plan-only', '--yes'] as const;
+/** The flags, as node:util parseArgs reads them (strict: an unknown flag or a missing value is an error). */
+const OPTIONS = {
+  env: { type: 'string', multiple: true },
+  'rollout-timeout': { type: 'string', multiple: true },
+  'rollback-ref': { type: 'string', multiple: true },
+  'smoke-attempts': { type: 'string', multiple: true },
+  'plan-only': { type: 'boolean' },
+  yes: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+class UsageError extends Error {}
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
-  const values: Record<string, string> = {};
-  const flags = new Set<string>();
-  const error = (message: string): ParsedArgs => ({ kind: 'usage-error', message });
-
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--help' || arg === '-h') return { kind: 'help' };
-    const eq = arg.indexOf('=');
-    const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
-    if ((VALUE_FLAGS as readonly string[]).includes(name)) {
-      const value = eq > 0 && name !== arg ? arg.slice(eq + 1) : argv[++i];
-      if (value === undefined || value === '' || (name === arg && value.startsWith('--'))) return error(`${name} needs a value`);
-      if (name in values) return error(`${name} given twice`);
-      values[name] = value;
-    } else if ((BOOLEAN_FLAGS as readonly string[]).includes(arg)) {
-      flags.add(arg);
-    } else if (arg.startsWith('-')) {
-      return error(`unknown flag '${arg}'`);
-    } else {
-      return error(`unexpected argument '${arg}' (flags only)`);
-    }
+  try {
+    // Value flags are `multiple` only so that one given twice is refused below instead of the last one winning.
+    const { values, positionals } = parseCommandLine({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: true });
+    if (values.help) return { kind: 'help' };
+    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}' (flags only)`);
+    const single = (name: 'env' | 'rollout-timeout' | 'rollback-ref' | 'smoke-attempts'): string | undefined => {
+      const given = values[name];
+      if (given === undefined) return undefined;
+      if (given.length > 1) throw new UsageError(`--${name} given twice`);
+      if (given[0] === '') throw new UsageError(`--${name} needs a value`);
+      return given[0];
+    };
+    const env = single('env');
+    if (env === undefined) throw new UsageError('--env <environment> is required');
+    const rolloutTimeout = single('rollout-timeout') ?? DEFAULT_ROLLOUT_TIMEOUT;
+    if (!isPositiveDuration(rolloutTimeout)) throw new UsageError(`--rollout-timeout '${rolloutTimeout}' is not a duration like 10m, 90s or 1h30m`);
+    const attempts = single('smoke-attempts');
+    const smokeAttempts = Number(attempts ?? DEFAULT_SMOKE_ATTEMPTS);
+    if (!Number.isInteger(smokeAttempts) || smokeAttempts < 1 || smokeAttempts > 20) throw new UsageError(`--smoke-attempts '${attempts}' must be a whole number from 1 to 20`);
+    const rollbackRef = single('rollback-ref');
+    return {
+      kind: 'run',
+      options: { env, planOnly: values['plan-only'] === true, yes: values.yes === true, rolloutTimeout, smokeAttempts, ...(rollbackRef !== undefined ? { rollbackRef } : {}) },
+    };
+  } catch (e) {
+    // parseArgs' own errors (code ERR_PARSE_ARGS_*) name the flag: `Unknown option '--force'`, `Option '--env <value>' argument missing`.
+    if (e instanceof UsageError || String((e as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS_')) return { kind: 'usage-error', message: (e as Error).message };
+    throw e;
   }
-
-  const env = values['--env'];
-  if (!env) return error('--env <environment> is required');
-  const rolloutTimeout = values['--rollout-timeout'] ?? DEFAULT_ROLLOUT_TIMEOUT;
-  if (!isPositiveDuration(rolloutTimeout)) return error(`--rollout-timeout '${rolloutTimeout}' is not a duration like 10m, 90s or 1h30m`);
-  const smokeAttempts = Number(values['--smoke-attempts'] ?? DEFAULT_SMOKE_ATTEMPTS);
-  if (!Number.isInteger(smokeAttempts) || smokeAttempts < 1 || smokeAttempts > 20) return error(`--smoke-attempts '${values['--smoke-attempts']}' must be a whole number from 1 to 20`);
-  return {
-    kind: 'run',
-    options: {
-      env,
-      planOnly: flags.has('--plan-only'),
-      yes: flags.has('--yes'),
-      rolloutTimeout,
-      smokeAttempts,
-      ...(values['--rollback-ref'] !== undefined ? { rollbackRef: values['--rollback-ref'] } : {}),
-    },
-  };
 }

@@ -100,7 +100,7 @@ export function signalExitCode(signal: NodeJS.Signals): number {
 }
 
 /**
- * SIGINT/SIGTERM handlers (bin/deploy.ts installs them on `process`): the first requests cancellation, a second
+ * SIGINT/SIGTERM handlers (scripts/deploy.ts installs them on `process`): the first requests cancellation, a second
  * exits at once through `exit`. Returns a function that removes them.
  */
 export function installSignalHandlers(source: SignalSource, cancellation: Cancellation, log: Logger, exit: (code: number) => void): () => void {

@@ -100,7 +100,7 @@ export interface DeployDeps {
   readonly print: (text: string) => void;
   /** Waits between smoke-test attempts. @default setTimeout, ended early by a cancel */
   readonly sleep?: (ms: number) => Promise<void>;
-  /** Requested by SIGINT/SIGTERM (bin/deploy.ts installs the handlers). @default never cancelled */
+  /** Requested by SIGINT/SIGTERM (scripts/deploy.ts installs the handlers). @default never cancelled */
   readonly cancellation?: Cancellation;
 }
 

@@ -8,7 +8,7 @@ import * as path from 'path';
 import type { DeployContext } from './context';
 import { firstLine } from './runner';
 
-/** Is dist/ exactly what the source renders, and committed? bin/deploy.ts wires the real check (freshness.ts). */
+/** Is dist/ exactly what the source renders, and committed? scripts/deploy.ts wires the real check (freshness.ts). */
 export interface DistFreshness {
   check(): { fresh: boolean; details: string };
 }

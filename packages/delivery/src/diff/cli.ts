@@ -6,6 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { parseArgs as parseCommandLine, type ParseArgsConfig } from 'node:util';
 import { compareTrees, environmentsOf } from './compare';
 import { GitRefError, readTreeAtCommit, readTreeFromDisk, repoRoot, resolveCommit, shortCommit } from './git-tree';
 import { renderMarkdown, renderText } from './report';
@@ -36,46 +37,44 @@ export interface CliOptions {
   help: boolean;
 }
 
-const VALUE_FLAGS = new Set(['--base', '--head', '--markdown', '--env']);
-const BOOL_FLAGS = new Set(['--fail-on-warnings', '--help', '-h']);
+/** The flags, as node:util parseArgs reads them (strict: an unknown flag, a missing value or a value on a switch is an error). */
+const OPTIONS = {
+  // `multiple` only so that one given twice is refused instead of the last one winning.
+  base: { type: 'string', multiple: true },
+  head: { type: 'string', multiple: true },
+  markdown: { type: 'string', multiple: true },
+  env: { type: 'string', multiple: true },
+  'fail-on-warnings': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
 
 export function parseArgs(argv: readonly string[]): CliOptions {
-  const opts: CliOptions = { failOnWarnings: false, help: false };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
-    const flag = eq > 0 ? arg.slice(0, eq) : arg;
-    if (BOOL_FLAGS.has(flag)) {
-      if (eq > 0) throw new UsageError(`${flag} takes no value`);
-      if (flag === '--fail-on-warnings') opts.failOnWarnings = true;
-      else opts.help = true;
-      continue;
-    }
-    if (!VALUE_FLAGS.has(flag)) {
-      throw new UsageError(arg.startsWith('-') ? `unknown option ${flag}` : `unexpected argument '${arg}' (did you mean --base ${arg}?)`);
-    }
-    let value: string | undefined;
-    if (eq > 0) value = arg.slice(eq + 1);
-    else {
-      value = argv[i + 1];
-      // `--base --markdown x` would otherwise take "--markdown" as the ref.
-      if (value === undefined || value.startsWith('--')) throw new UsageError(`${flag} needs a value`);
-      i++;
-    }
-    if (value === '') throw new UsageError(`${flag} needs a non-empty value`);
-    switch (flag) {
-      case '--base':
-      case '--head':
-      case '--markdown': {
-        const key = flag.slice(2) as 'base' | 'head' | 'markdown';
-        if (opts[key] !== undefined) throw new UsageError(`${flag} given twice`);
-        opts[key] = value;
-        break;
-      }
-      default:
-        opts.envs = [...(opts.envs ?? []), ...value.split(',').map((e) => e.trim()).filter(Boolean)];
-    }
+  let parsed;
+  try {
+    parsed = parseCommandLine({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: true });
+  } catch (e) {
+    // parseArgs' own errors (code ERR_PARSE_ARGS_*) name the flag: `Unknown option '--colour'`, `Option '--base <value>' argument missing`.
+    if (String((e as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS_')) throw new UsageError((e as Error).message);
+    throw e;
   }
+  const { values, positionals } = parsed;
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}' (did you mean --base ${positionals[0]}?)`);
+  for (const [name, given] of Object.entries(values)) {
+    if (Array.isArray(given) && given.includes('')) throw new UsageError(`--${name} needs a non-empty value`);
+  }
+  const single = (name: 'base' | 'head' | 'markdown'): string | undefined => {
+    const given = values[name];
+    if (given && given.length > 1) throw new UsageError(`--${name} given twice`);
+    return given?.[0];
+  };
+  const opts: CliOptions = { failOnWarnings: values['fail-on-warnings'] === true, help: values.help === true };
+  const base = single('base');
+  const head = single('head');
+  const markdown = single('markdown');
+  if (base !== undefined) opts.base = base;
+  if (head !== undefined) opts.head = head;
+  if (markdown !== undefined) opts.markdown = markdown;
+  if (values.env) opts.envs = values.env.flatMap((v) => v.split(',').map((e) => e.trim()).filter(Boolean));
   if (!opts.help && opts.base === undefined) throw new UsageError('--base is required (the git ref to compare against, e.g. --base origin/main)');
   return opts;
 }

@@ -6,6 +6,7 @@
  * object is a change, which is how the API server sees both.
  */
 import { parseAllDocuments } from 'yaml';
+import { CLUSTER_SCOPED_DIR, DIST_DIRS } from '@optibid/rendered';
 import { isPlainObject } from './field-diff';
 
 export interface K8sObject {
@@ -27,7 +28,7 @@ export interface ParsedK8s {
   problems: string[];
 }
 
-const K8S_PREFIX = 'dist/k8s/';
+const K8S_PREFIX = `dist/${DIST_DIRS.k8s}/`;
 
 /** `apps/v1` → `apps`; `v1` → `` (the core group). */
 export function apiGroup(apiVersion: string): string {
@@ -36,7 +37,7 @@ export function apiGroup(apiVersion: string): string {
 }
 
 export function objectKey(group: string, kind: string, namespace: string, name: string): string {
-  return `${group || 'core'}/${kind}/${namespace || '_cluster'}/${name}`;
+  return `${group || 'core'}/${kind}/${namespace || CLUSTER_SCOPED_DIR}/${name}`;
 }
 
 /** How a reviewer reads an object: `Deployment optibid/backend`, `ClusterRole read-only`. */

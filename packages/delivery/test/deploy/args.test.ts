@@ -10,16 +10,23 @@ describe('arguments', () => {
       options: { env: 'staging', planOnly: true, yes: true, rolloutTimeout: '90s', rollbackRef: 'abc123', smokeAttempts: 2 },
     });
     expect(parseArgs(['--env', 'dev', '--help'])).toEqual({ kind: 'help' });
+    expect(parseArgs(['-h'])).toEqual({ kind: 'help' });
+    // A ref that starts with a dash needs the = form (parseArgs refuses `--rollback-ref -x` as ambiguous).
+    expect(parseArgs(['--env', 'dev', '--rollback-ref=-x'])).toMatchObject({ kind: 'run', options: { rollbackRef: '-x' } });
   });
 
   test.each([
     [['--plan-only'], '--env <environment> is required'],
-    [['--env'], '--env needs a value'],
-    [['--env', '--yes'], '--env needs a value'],
-    [['--env', 'dev', '--force'], "unknown flag '--force'"],
+    // node:util parseArgs' own messages.
+    [['--env'], "Option '--env <value>' argument missing"],
+    [['--env', '--yes'], "Option '--env' argument is ambiguous"],
+    [['--env=', '--yes'], '--env needs a value'],
+    [['--env', 'dev', '--force'], "Unknown option '--force'"],
+    [['--env', 'dev', '--yes=no'], "Option '--yes' does not take an argument"],
     [['--env', 'dev', 'extra'], "unexpected argument 'extra'"],
     [['--env', 'dev', '--smoke-attempts', '0'], "--smoke-attempts '0' must be a whole number from 1 to 20"],
     [['--env', 'dev', '--env', 'prod'], '--env given twice'],
+    [['--env', 'dev', '--rollback-ref=a', '--rollback-ref', 'b'], '--rollback-ref given twice'],
     [['--env', 'dev', '--rollout-timeout', '10'], "--rollout-timeout '10' is not a duration"],
   ])('%j is a usage error', (argv, message) => {
     const r = parseArgs(argv);

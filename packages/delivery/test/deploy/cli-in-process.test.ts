@@ -1,7 +1,7 @@
 /**
  * The CLI's main() in this process against the recording stand-ins (see stand-ins.ts runDeployInProcess), for what
  * a child process cannot be made to do on cue: an internal error (an exception in the tool itself) at a chosen
- * command, and a cancel (what bin/deploy.ts's SIGINT/SIGTERM handlers request) at a chosen command.
+ * command, and a cancel (what scripts/deploy.ts's SIGINT/SIGTERM handlers request) at a chosen command.
  */
 import * as fs from 'fs';
 import { loadEnvironment, platformNames } from '@optibid/constructs-lib';

@@ -1,5 +1,5 @@
 /**
- * The deploy CLI end to end: the real bin/deploy.ts as a child process, with recording stand-ins for aws, cdk,
+ * The deploy CLI end to end: the real scripts/deploy.ts as a child process, with recording stand-ins for aws, cdk,
  * kubectl and curl (see stand-ins.ts) and the real repository (dist/, git history for the rollback ref).
  */
 import { spawn } from 'child_process';
@@ -429,7 +429,7 @@ describe('npm run deploy against recording stand-ins', () => {
     expect(run.records).toEqual([]);
     const bad = runDeploy(s, ['--env', ENV, '--force'], OK_ENV);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain("unknown flag '--force'");
+    expect(bad.stderr).toContain("Unknown option '--force'");
     const help = runDeploy(s, ['--help']);
     expect(help.code).toBe(0);
     for (const code of [0, 2, 3, 4, 5, 6, 7, 8]) expect(help.stdout).toMatch(new RegExp(`^  ${code}  `, 'm'));

@@ -25,7 +25,7 @@
  * Without STANDIN_LOCK_HOLDER, `kubectl get lease` answers from the log (the last Lease created and not deleted).
  *
  * git is NOT stood in: the CLI reads the real repository's history (rollback ref, `git show`), read-only.
- * `runDeploy()` runs the real CLI (bin/deploy.ts) as a child process with PATH = stand-ins + a directory holding
+ * `runDeploy()` runs the real CLI (scripts/deploy.ts) as a child process with PATH = stand-ins + a directory holding
  * only node and git, so no real aws/kubectl/cdk on the machine can be reached by accident. `runDeployInProcess()`
  * runs cli.ts main() in this process (same stand-ins, spawned), for tests that need to reach into a run: throw from
  * a command (an internal error) or cancel it at a chosen command.
@@ -247,7 +247,7 @@ export function deployEnv(standIns: StandIns, env: Record<string, string | undef
     PATH: `${standIns.binDir}:${standIns.toolsDir}`,
     HOME: os.tmpdir(),
     STANDIN_LOG: standIns.logFile,
-    // The test seam is honoured only with NODE_ENV=test (bin/deploy.ts); the child inherits nothing, so pass both.
+    // The test seam is honoured only with NODE_ENV=test (scripts/deploy.ts); the child inherits nothing, so pass both.
     NODE_ENV: 'test',
     OPTIBID_DEPLOY_SKIP_RENDER_CHECK: 'fresh',
     ...env,
@@ -255,9 +255,9 @@ export function deployEnv(standIns: StandIns, env: Record<string, string | undef
   return Object.fromEntries(Object.entries(all).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
-export const DEPLOY_ARGV = ['--import', 'tsx', 'packages/delivery/bin/deploy.ts'] as const;
+export const DEPLOY_ARGV = ['-r', 'ts-node/register', 'scripts/deploy.ts'] as const;
 
-/** Runs `node --import tsx packages/delivery/bin/deploy.ts <args>` from the repository root against the stand-ins. */
+/** Runs `node -r ts-node/register scripts/deploy.ts <args>` from the repository root against the stand-ins. */
 export function runDeploy(standIns: StandIns, args: readonly string[], env: Record<string, string | undefined> = {}): DeployRun {
   const r = spawnSync(process.execPath, [...DEPLOY_ARGV, ...args], {
     cwd: REPO_ROOT,

@@ -206,8 +206,13 @@ describe('usage errors exit 2 and name the flag', () => {
   test.each([
     [['--base', 'nosuchref'], '--base: \'nosuchref\' is not a commit'],
     [[], '--base is required'],
-    [['--base'], '--base needs a value'],
-    [['--base', 'HEAD', '--colour'], 'unknown option --colour'],
+    // node:util parseArgs' own messages.
+    [['--base'], "Option '--base <value>' argument missing"],
+    [['--base', '--head', 'HEAD'], "Option '--base' argument is ambiguous"],
+    [['--base', 'HEAD', '--colour'], "Unknown option '--colour'"],
+    [['--base', 'HEAD', '--fail-on-warnings=yes'], "Option '--fail-on-warnings' does not take an argument"],
+    [['--base='], '--base needs a non-empty value'],
+    [['--base', 'HEAD', '--head', 'HEAD', '--head=HEAD~1'], '--head given twice'],
     [['--base', 'HEAD', '--env', 'qa'], '--env: unknown environment qa'],
     [['--base', 'HEAD', '--head', 'nope'], "--head: 'nope' is not a commit"],
     [['HEAD~1'], "unexpected argument 'HEAD~1'"],

@@ -1,6 +1,6 @@
 /**
  * `traffic`: the picture of who may talk to whom, computed from the rendered NetworkPolicies with Kubernetes
- * semantics (traffic/model.ts), drawn as Mermaid + SVG reports, and proved against the committed expectations
+ * semantics (traffic/model.ts), drawn as a Mermaid report, and proved against the committed expectations
  * (traffic/expectations.ts):
  *
  * - `required-flow`: a flow the design needs (backend → pgbouncer:6432, every pod → kube-dns:53, Prometheus → every
@@ -8,14 +8,14 @@
  * - `forbidden-flow`: a flow the design rules out (frontend → postgres, application → monitoring, …) is allowed on
  *   some port; the message names both ends and the policy rules that allow it.
  *
- * Reports: `traffic.md` (Mermaid flowchart + edge table) and `traffic.svg` (deterministic layout, traffic/render.ts).
+ * Report: `traffic.md` (Mermaid flowchart + edge table, traffic/render.ts); GitHub renders the Mermaid in the diff.
  */
 import type { CheckResult, RenderedEnvironment, VerifyCheck } from '../types';
 import { checkForbidden, checkRequired } from './traffic/evaluate';
 import { FORBIDDEN_FLOWS, REQUIRED_FLOWS, SCRAPING } from './traffic/expectations';
 import { buildTrafficGraph, type TrafficGraph } from './traffic/graph';
 import { buildTrafficModel } from './traffic/model';
-import { renderMarkdown, renderSvg } from './traffic/render';
+import { renderMarkdown } from './traffic/render';
 
 export function trafficSummary(graph: TrafficGraph): string {
   const workloads = graph.nodes.filter((n) => n.kind === 'workload').length;
@@ -31,7 +31,7 @@ export function trafficSummary(graph: TrafficGraph): string {
 export const trafficCheck: VerifyCheck = {
   name: 'traffic',
   description:
-    'Computes the allowed flows from the rendered NetworkPolicies (Kubernetes semantics), draws them (traffic.md, traffic.svg), and proves the required flows exist and the forbidden ones do not.',
+    'Computes the allowed flows from the rendered NetworkPolicies (Kubernetes semantics), draws them (traffic.md), and proves the required flows exist and the forbidden ones do not.',
   run(env: RenderedEnvironment): CheckResult {
     const model = buildTrafficModel(env);
     const graph = buildTrafficGraph(model);
@@ -41,7 +41,7 @@ export const trafficCheck: VerifyCheck = {
     return {
       findings,
       summary: [summaryLine, ...warnings].join('\n'),
-      reports: { 'traffic.md': renderMarkdown(env.name, graph, summaryLine, model.warnings), 'traffic.svg': renderSvg(env.name, graph) },
+      reports: { 'traffic.md': renderMarkdown(env.name, graph, summaryLine, model.warnings) },
     };
   },
 };

@@ -1,7 +1,7 @@
 /**
  * EC2 instance figures capacity planning needs (vCPU, memory, pods per node), for the instance types the platform may
- * run nodes on. The table itself is the static one in @optibid/constructs-lib (imported from its file, not from the
- * package index, so the check does not load aws-cdk-lib):
+ * run nodes on. The table itself is the static one in @optibid/constructs-lib (from its data entry, which loads no
+ * construct library):
  *
  * - vCPU and memory: the EC2 instance type pages (https://aws.amazon.com/ec2/instance-types/).
  * - maxPods: the VPC CNI limit without prefix delegation, ENIs × (IPv4 addresses per ENI − 1) + 2, as in the EKS
@@ -10,7 +10,7 @@
  *   (https://docs.aws.amazon.com/eks/latest/userguide/choosing-instance-type.html#determine-max-pods); none of the
  *   listed types reaches the cap except m5.4xlarge (234 → 110).
  */
-import { INSTANCE_TYPES } from '@optibid/constructs-lib/src/versions/instance-types';
+import { INSTANCE_TYPES } from '@optibid/constructs-lib/data';
 
 export interface InstanceFigures {
   readonly name: string;

@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import type { Acknowledgement } from '../security/acknowledge';
 import type { EnvironmentConfig } from '../../config/schema';
 import type { PlatformNames } from '../../naming/naming';
-import { KUBERNETES_VERSIONS } from '../../versions/kubernetes';
+import { kubectlLayer } from './kubectl-layer';
 import { PlatformKey } from '../security/platform-key';
 import { acknowledge } from '../security/acknowledge';
 
@@ -41,7 +41,6 @@ export class PlatformCluster extends Construct {
     super(scope, id);
     const { config, names, vpc } = props;
     const c = config.cluster;
-    const version = KUBERNETES_VERSIONS[c.kubernetesVersion];
     const secretsKey = new PlatformKey(this, 'SecretsKey', { alias: names.kms.eksSecrets, description: `${names.clusterName} Kubernetes secrets envelope encryption` }).key;
 
     const endpointAccess = c.endpointAccess === 'private' ? eks.EndpointAccess.PRIVATE : eks.EndpointAccess.PUBLIC_AND_PRIVATE.onlyFrom(...c.publicAccessCidrs);
@@ -62,7 +61,7 @@ export class PlatformCluster extends Construct {
       // Humans get access through the roles below, not as the CloudFormation caller.
       bootstrapClusterCreatorAdminPermissions: false,
       kubectlProviderOptions: {
-        kubectlLayer: version.kubectlLayer(this, 'KubectlLayer'),
+        kubectlLayer: kubectlLayer(this, 'KubectlLayer', c.kubernetesVersion),
         privateSubnets,
       },
       tags: { 'optibid.io/environment': config.name },

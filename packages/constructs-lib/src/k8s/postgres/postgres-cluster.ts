@@ -86,7 +86,7 @@ export class PostgresCluster extends Construct {
     // YAML 1.1 output: Patroni reads it with PyYAML, which would take a bare `on`/`off` for a boolean.
     const files = {
       [POSTGRES_OBJECTS.patroniConfig]: { 'patroni.yml': stringify(patroniConfig(input), { lineWidth: 0, version: '1.1' }) },
-      [POSTGRES_OBJECTS.init]: { 'init.sql': initSql(input), 'post-bootstrap.sh': postBootstrapScript(), [POSTGRES_SCRIPTS.start]: postgresStartScript() },
+      [POSTGRES_OBJECTS.init]: { 'init.sql': initSql(input), 'post-bootstrap.sh': postBootstrapScript(names.serviceTable), [POSTGRES_SCRIPTS.start]: postgresStartScript() },
       [POSTGRES_OBJECTS.pgbackrest]: { 'pgbackrest.conf': pgbackrestConf(input, 'database'), [POSTGRES_SCRIPTS.pgbackrestServer]: pgbackrestServerScript() },
       [POSTGRES_OBJECTS.exporter]: { 'queries.yaml': exporterQueries() },
     };

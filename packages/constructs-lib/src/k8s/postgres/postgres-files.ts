@@ -1,6 +1,20 @@
 import type { EnvironmentConfig } from '../../config/schema';
 import { maxConnections } from '../../config/database-schema';
 import type { PlatformNames } from '../../naming/naming';
+import {
+  DATABASE_ROLES,
+  type DatabaseGrant,
+  passwordEnv,
+  PLATFORM_SERVICE_TABLE,
+  type DatabaseRoleSpec,
+  passwordVariable,
+  patroniRole,
+  platformCreatedRoles,
+  pooledRoles,
+  poolerRole,
+  secretSuffix,
+  type ServiceTable,
+} from '../../naming/services';
 import { postgresMemoryParameters } from '../../sizing/postgres-parameters';
 import { memoryBytes } from '../../util/quantity';
 
@@ -25,17 +39,23 @@ export const PG_PATHS = {
   pgbackrestTls: '/etc/pgbackrest-tls',
 } as const;
 
-/** Roles of the database; passwords come from ExternalSecrets, never from these files. */
-export const PG_ROLES = {
-  superuser: 'postgres',
-  replication: 'replicator',
-  rewind: 'rewinder',
-  app: 'optibid_app',
-  analyst: 'optibid_analyst',
-  pooler: 'pgbouncer',
-  monitoring: 'monitoring',
-  backup: 'backup',
-} as const;
+type RoleKey<S> = S extends `postgres/${infer K}` ? K : never;
+/**
+ * The platform's database roles by secret suffix (PG_ROLES.app = optibid_app), from the services table
+ * (naming/services.ts); passwords come from ExternalSecrets, never from these files.
+ */
+export const PG_ROLES = Object.fromEntries(DATABASE_ROLES.map((r) => [secretSuffix(r.secret), r.role])) as {
+  readonly [R in (typeof DATABASE_ROLES)[number] as RoleKey<R['secret']>]: R['role'];
+};
+
+/**
+ * A NOLOGIN role whose members pg_hba admits like the pooled roles (`+<group>`): the role-reconcile Job makes every
+ * role that logs in through PgBouncer a member (without its privileges), so a role added to the table after the
+ * cluster's bootstrap is admitted without a pg_hba change (pg_hba lives in Patroni's bootstrap DCS configuration,
+ * which an existing cluster never re-reads). PostgreSQL REL_17_STABLE src/backend/libpq/hba.c is_member: `+role`
+ * matches any member, through is_member_of_role_nosuper, whatever the grant's INHERIT and SET options.
+ */
+export const POOLED_LOGIN_GROUP = 'optibid_pooled';
 
 /** The pgBackRest stanza (one per cluster). */
 export const PGBACKREST_STANZA = 'optibid';
@@ -100,24 +120,31 @@ export function postgresParameters({ config, names }: PostgresFileInput): Record
 }
 
 /**
- * pg_hba: TLS + scram-sha-256 from the VPC for the pooler's users, replicas, backups and monitoring only;
- * the superuser only over the local socket; everything else rejected.
+ * pg_hba, from the services table: TLS + scram-sha-256 from the VPC for the pooler's users, replicas, backups and
+ * monitoring only; the superuser over the local socket, and from the VPC only to the application database (the
+ * role-reconcile Job: the NetworkPolicies let nothing else reach PostgreSQL with it); everything else rejected.
  */
 export function pgHbaRules({ config, names }: PostgresFileInput): string[] {
   const net = config.network.vpcCidr;
   const db = names.database.name;
-  return [
-    'local   all             all                                     peer',
-    `hostssl replication     ${PG_ROLES.replication}              ${net}            scram-sha-256`,
-    `hostssl all             ${PG_ROLES.rewind}                ${net}            scram-sha-256`,
-    `hostssl ${db}         ${PG_ROLES.pooler},${PG_ROLES.app},${PG_ROLES.analyst} ${net}   scram-sha-256`,
-    `hostssl postgres,${db} ${PG_ROLES.monitoring}             ${net}            scram-sha-256`,
-    // The exporter sidecar connects over the pod's loopback.
-    `hostssl postgres,${db} ${PG_ROLES.monitoring}             127.0.0.1/32      scram-sha-256`,
-    `hostssl ${db}         ${PG_ROLES.backup}                 ${net}            scram-sha-256`,
-    'host    all             all                 0.0.0.0/0           reject',
-    'host    all             all                 ::/0                reject',
-  ].map((l) => l.replace(/\s+/g, ' '));
+  const table = names.serviceTable;
+  const databases = (r: DatabaseRoleSpec) => (r.databases ?? ['app']).map((d) => (d === 'app' ? db : d)).join(',');
+  const line = (database: string, users: string, address: string) => `hostssl ${database} ${users} ${address} scram-sha-256`;
+  const lines = ['local all all peer'];
+  // Patroni's roles first (replication, rewind), then the others in table order.
+  for (const r of [...table.databaseRoles.filter((x) => x.patroni), ...table.databaseRoles.filter((x) => !x.patroni)]) {
+    if (r.login === 'direct') {
+      lines.push(line(databases(r), r.role, net));
+      // A sidecar of the PostgreSQL pods (the exporter) connects over the pod's loopback.
+      if (r.loopback) lines.push(line(databases(r), r.role, '127.0.0.1/32'));
+    } else if (r.login === 'pooler' && r === poolerRole(table)) {
+      // PgBouncer logs in as the client's role: the auth_user and every pooled role, on one line.
+      lines.push(line(db, [r.role, ...pooledRoles(table).map((x) => x.role)].join(','), net));
+      lines.push(line(db, `+${POOLED_LOGIN_GROUP}`, net));
+    }
+  }
+  lines.push(line(db, patroniRole(table, 'superuser').role, net));
+  return [...lines, 'host all all 0.0.0.0/0 reject', 'host all all ::/0 reject'];
 }
 
 /** restore_command fetching WAL from the stanza (`%f`/`%p` as PostgreSQL expands them; `"%p"` quoted as pgBackRest writes it). */
@@ -203,33 +230,77 @@ export function patroniConfig(input: PostgresFileInput): Record<string, unknown>
  */
 export const INIT_SQL_TIMESCALEDB = 'CREATE EXTENSION IF NOT EXISTS timescaledb;';
 
+/** The body of pgbouncer.get_auth: the SCRAM secrets of the pooled roles only (init SQL and role reconcile). */
+export function getAuthBody(table: ServiceTable): string {
+  const roles = pooledRoles(table).map((r) => `'${r.role}'`).join(', ');
+  return ` SELECT rolname, rolpassword FROM pg_authid
+   WHERE rolname = p_usename AND rolcanlogin AND NOT rolsuper AND rolname IN (${roles}) `;
+}
+
+/** The role attributes every platform role gets (init SQL and role reconcile). */
+export const PLATFORM_ROLE_ATTRIBUTES = 'NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION';
+
+/** A grant's statements that need no database (role memberships, pg_catalog functions). */
+export function clusterGrantStatements(r: DatabaseRoleSpec): string[] {
+  return r.grants.flatMap((g: DatabaseGrant) => ('memberOf' in g ? [`GRANT ${g.memberOf} TO ${r.role};`] : 'execute' in g ? [`GRANT EXECUTE ON FUNCTION ${g.execute} TO ${r.role};`] : []));
+}
+
+/** Roles of the table with a grant of one kind, in init order. */
+function withGrant<K extends string>(table: ServiceTable, key: K, pick: (g: DatabaseGrant) => boolean = () => true): DatabaseRoleSpec[] {
+  return platformCreatedRoles(table).filter((r) => r.grants.some((g) => key in g && pick(g)));
+}
+
+/** The owner of a schema of the table (the role with `ownsSchema`). */
+export function schemaOwner(table: ServiceTable, schema: string): DatabaseRoleSpec {
+  const owner = platformCreatedRoles(table).find((r) => r.grants.some((g) => 'ownsSchema' in g && g.ownsSchema === schema));
+  if (!owner) throw new Error(`services table: no role owns schema '${schema}'`);
+  return owner;
+}
+
+/** `analyst` for optibid_analyst: how the init SQL's comments name a role. */
+function shortName(role: string): string {
+  return role.replace(/^optibid_/, '');
+}
+
 /**
- * Init SQL (run once by Patroni's post_bootstrap on the new primary, as the superuser). Passwords arrive as psql
- * variables from the environment (ExternalSecrets), so this file holds no secret.
+ * Init SQL (run once by Patroni's post_bootstrap on the new primary, as the superuser), from the services table.
+ * Passwords arrive as psql variables from the environment (ExternalSecrets), so this file holds no secret. The
+ * role-reconcile Job (role-reconcile-files.ts) brings an existing database to the same state.
  */
 export function initSql({ names }: PostgresFileInput): string {
   const db = names.database.name;
-  const r = PG_ROLES;
+  const table = names.serviceTable;
+  const superuser = patroniRole(table, 'superuser').role;
+  const roles = platformCreatedRoles(table);
+  const grantsOf = (r: DatabaseRoleSpec) => r.grants;
+  const owners = roles.flatMap((r) => grantsOf(r).flatMap((g) => ('ownsSchema' in g ? [{ role: r.role, schema: g.ownsSchema }] : [])));
+  const readers = roles.filter((r) => grantsOf(r).some((g) => 'readsSchema' in g));
+  const pooler = withGrant(table, 'authQuery').map((r) => r.role).join(', ');
+  const recorders = withGrant(table, 'backupRuns', (g) => 'backupRuns' in g && g.backupRuns === 'record').map((r) => r.role);
+  const backupReaders = withGrant(table, 'backupRuns', (g) => 'backupRuns' in g && g.backupRuns === 'read').map((r) => r.role);
+  const backupUsers = [...recorders, ...backupReaders];
+  const lines = (xs: readonly string[]) => xs.map((x) => `${x}\n`).join('');
+
+  const readerSql = readers
+    .map((r) => {
+      const schemas = grantsOf(r).flatMap((g) => ('readsSchema' in g ? [g.readsSchema] : []));
+      const readOnly = grantsOf(r).some((g) => 'readOnly' in g);
+      return lines([
+        `-- ${readOnly ? 'Read-only ' : ''}${shortName(r.role)}: reads the ${schemas.join(', ')} schema${readOnly ? ', writes nothing' : ''}.`,
+        ...schemas.flatMap((s) => [`GRANT USAGE ON SCHEMA ${s} TO ${r.role};`, `ALTER DEFAULT PRIVILEGES FOR ROLE ${schemaOwner(table, s).role} IN SCHEMA ${s} GRANT SELECT ON TABLES TO ${r.role};`]),
+        ...(readOnly ? [`ALTER ROLE ${r.role} SET default_transaction_read_only = on;`] : []),
+      ]);
+    })
+    .join('');
+
   return `-- OptiBid database bootstrap (rendered; run once by Patroni post_bootstrap).
 -- Passwords are psql variables (-v app_password=...) set from Kubernetes Secrets created by ExternalSecrets.
 \\set ON_ERROR_STOP on
 
-CREATE ROLE ${r.app} LOGIN PASSWORD :'app_password' NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION;
-CREATE ROLE ${r.analyst} LOGIN PASSWORD :'analyst_password' NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION;
-CREATE ROLE ${r.pooler} LOGIN PASSWORD :'pooler_password' NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION;
-CREATE ROLE ${r.monitoring} LOGIN PASSWORD :'monitoring_password' NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION;
-CREATE ROLE ${r.backup} LOGIN PASSWORD :'backup_password' NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION;
-CREATE ROLE ${r.rewind} LOGIN PASSWORD :'rewind_password' NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION;
-GRANT pg_monitor TO ${r.monitoring};
-GRANT pg_checkpoint TO ${r.backup};
-GRANT EXECUTE ON FUNCTION pg_catalog.pg_ls_dir(text, boolean, boolean) TO ${r.rewind};
-GRANT EXECUTE ON FUNCTION pg_catalog.pg_stat_file(text, boolean) TO ${r.rewind};
-GRANT EXECUTE ON FUNCTION pg_catalog.pg_read_binary_file(text) TO ${r.rewind};
-GRANT EXECUTE ON FUNCTION pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean) TO ${r.rewind};
-
-CREATE DATABASE ${db} OWNER ${r.superuser} ENCODING 'UTF8' TEMPLATE template0;
+${lines(roles.map((r) => `CREATE ROLE ${r.role} LOGIN PASSWORD :'${passwordVariable(r)}' ${PLATFORM_ROLE_ATTRIBUTES};`))}${lines(roles.flatMap(clusterGrantStatements))}
+CREATE DATABASE ${db} OWNER ${superuser} ENCODING 'UTF8' TEMPLATE template0;
 REVOKE ALL ON DATABASE ${db} FROM PUBLIC;
-GRANT CONNECT ON DATABASE ${db} TO ${r.app}, ${r.analyst}, ${r.pooler}, ${r.monitoring}, ${r.backup};
+GRANT CONNECT ON DATABASE ${db} TO ${roles.filter((r) => r.connect).map((r) => r.role).join(', ')};
 
 \\connect ${db}
 -- Extensions, all required: a server without one fails the bootstrap (ON_ERROR_STOP) instead of running without it.
@@ -240,38 +311,37 @@ CREATE EXTENSION IF NOT EXISTS pg_stat_statements;
 
 -- Application schema: owned by the app role; nobody else creates objects in public.
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
-CREATE SCHEMA app AUTHORIZATION ${r.app};
-ALTER ROLE ${r.app} SET search_path = app, public;
--- Read-only analyst: reads the app schema, writes nothing.
-GRANT USAGE ON SCHEMA app TO ${r.analyst};
-ALTER DEFAULT PRIVILEGES FOR ROLE ${r.app} IN SCHEMA app GRANT SELECT ON TABLES TO ${r.analyst};
-ALTER ROLE ${r.analyst} SET default_transaction_read_only = on;
-
+${lines(owners.flatMap((o) => [`CREATE SCHEMA ${o.schema} AUTHORIZATION ${o.role};`, `ALTER ROLE ${o.role} SET search_path = ${o.schema}, public;`]))}${readerSql}
 -- PgBouncer auth_query: the pooler looks up SCRAM secrets through this function only, never pg_authid itself.
-CREATE SCHEMA pgbouncer AUTHORIZATION ${r.superuser};
+CREATE SCHEMA pgbouncer AUTHORIZATION ${superuser};
 REVOKE ALL ON SCHEMA pgbouncer FROM PUBLIC;
-GRANT USAGE ON SCHEMA pgbouncer TO ${r.pooler};
+GRANT USAGE ON SCHEMA pgbouncer TO ${pooler};
 CREATE FUNCTION pgbouncer.get_auth(p_usename text) RETURNS TABLE (usename name, passwd text)
   LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog AS
-$$ SELECT rolname, rolpassword FROM pg_authid
-   WHERE rolname = p_usename AND rolcanlogin AND NOT rolsuper AND rolname IN ('${r.app}', '${r.analyst}') $$;
+$$${getAuthBody(table)}$$;
 REVOKE ALL ON FUNCTION pgbouncer.get_auth(text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION pgbouncer.get_auth(text) TO ${r.pooler};
+GRANT EXECUTE ON FUNCTION pgbouncer.get_auth(text) TO ${pooler};
 
 -- Backup bookkeeping: the backup jobs record success; the exporter turns it into the "last backup" metric.
-CREATE SCHEMA monitoring AUTHORIZATION ${r.superuser};
+CREATE SCHEMA monitoring AUTHORIZATION ${superuser};
 CREATE TABLE monitoring.backup_runs (backup_type text NOT NULL, finished_at timestamptz NOT NULL DEFAULT now());
 CREATE FUNCTION monitoring.record_backup(p_type text) RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog AS
 $$ INSERT INTO monitoring.backup_runs (backup_type) VALUES (p_type) $$;
 REVOKE ALL ON FUNCTION monitoring.record_backup(text) FROM PUBLIC;
-GRANT USAGE ON SCHEMA monitoring TO ${r.backup}, ${r.monitoring};
-GRANT EXECUTE ON FUNCTION monitoring.record_backup(text) TO ${r.backup};
-GRANT SELECT ON monitoring.backup_runs TO ${r.monitoring};
-`;
+${lines([
+  ...(backupUsers.length ? [`GRANT USAGE ON SCHEMA monitoring TO ${backupUsers.join(', ')};`] : []),
+  ...(recorders.length ? [`GRANT EXECUTE ON FUNCTION monitoring.record_backup(text) TO ${recorders.join(', ')};`] : []),
+  ...(backupReaders.length ? [`GRANT SELECT ON monitoring.backup_runs TO ${backupReaders.join(', ')};`] : []),
+])}`;
 }
 
-/** Patroni post_bootstrap: creates the pgBackRest stanza, then runs the init SQL with passwords from the environment. */
-export function postBootstrapScript(): string {
+/**
+ * Patroni post_bootstrap: creates the pgBackRest stanza, then runs the init SQL with passwords from the environment
+ * (one psql variable per role the init SQL creates, from the services table).
+ */
+export function postBootstrapScript(table: ServiceTable = PLATFORM_SERVICE_TABLE): string {
+  const vars = platformCreatedRoles(table).map((r) => `-v ${passwordVariable(r)}="$${passwordEnv(r)}"`);
+  const varLines = Array.from({ length: Math.ceil(vars.length / 3) }, (_, i) => `  ${vars.slice(i * 3, i * 3 + 3).join(' ')} \\`).join('\n');
   return `#!/bin/sh
 # Called by Patroni once, on the new primary (PostgreSQL is running), with a superuser connection URL as $1.
 # A non-zero exit fails the bootstrap (Patroni moves the data directory aside and exits; the pod restarts).
@@ -295,8 +365,7 @@ done
 
 # 2. Roles, database, extensions, grants.
 psql "$1" -v ON_ERROR_STOP=1 \\
-  -v app_password="$APP_PASSWORD" -v analyst_password="$ANALYST_PASSWORD" -v pooler_password="$POOLER_PASSWORD" \\
-  -v monitoring_password="$MONITORING_PASSWORD" -v backup_password="$BACKUP_PASSWORD" -v rewind_password="$REWIND_PASSWORD" \\
+${varLines}
   -f ${PG_PATHS.initDir}/init.sql
 `;
 }

@@ -11,18 +11,13 @@ import { containerResources, POD_IDENTITY_AGENT, restrictedContainerSecurityCont
 import { scrapeAnnotations } from '../monitoring/scrape';
 import { aclTemplate, bootstrapScript, REDIS_HEADLESS, REDIS_PATHS, REDIS_USERS, redisConf, redisPodCount, snapshotScript, startScript, zoneTable } from './redis-files';
 import { configChecksum, contentHash } from '../config-checksum';
+import { REDIS_CONTAINER_RESOURCES } from '../../sizing/container-resources';
 
 export interface RedisClusterProps {
   readonly config: EnvironmentConfig;
   readonly names: PlatformNames;
   readonly priorityClassName: string;
 }
-
-/** Fixed sizes of the Redis helpers (the quota rule reads them). */
-export const REDIS_CONTAINER_RESOURCES = {
-  exporter: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '64Mi' } },
-  job: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },
-} as const;
 
 export const REDIS_BOOTSTRAP_NAME = 'redis-bootstrap';
 export const REDIS_BACKUP_NAME = 'redis-backup';

@@ -4,7 +4,7 @@
  * (https://kubernetes.io/docs/concepts/scheduling-eviction/taint-and-toleration/).
  */
 
-import { type LabelSelector, type LabelSelectorRequirement as Requirement, type Labels, matchesLabelSelector } from '../../selectors';
+import { type LabelSelector, type LabelSelectorRequirement as Requirement, type Labels, matchesLabelSelector } from '@optibid/rendered';
 
 export type { LabelSelector, Labels, Requirement };
 

@@ -8,10 +8,10 @@
 import type { KubeObject, RenderedEnvironment } from '../../types';
 import { objectId } from '../../types';
 import { limitRangeDefaults, podResources, type PodResources } from '../../resources';
-import { largestConcurrentSet, type ConcurrentSet, type CronJobRuns } from './cron';
+import { cronRunsBound, type CronJobRuns, type CronRunsBound } from './cron';
 import type { Labels, LabelSelector, NodeSelectorTerm, Toleration } from './selectors';
 import { systemInventory } from './system-components';
-import { podTemplateOf, WORKLOAD_KINDS } from '../../pod-template';
+import { podTemplateRef as podTemplateOf, WORKLOAD_KINDS } from '@optibid/rendered';
 
 export interface SpreadConstraint {
   readonly topologyKey: string;
@@ -39,7 +39,7 @@ export interface PodGroup {
   readonly system: boolean;
   readonly labels: Labels;
   readonly res: PodResources;
-  /** Pods at minimum scale (HPA minReplicas for HPA targets, else replicas; the chosen CronJob runs; Job parallelism). */
+  /** Pods at minimum scale (HPA minReplicas for HPA targets, else replicas; the counted CronJob runs; Job parallelism). */
   readonly min: number;
   /** Pods at maximum scale before surge (HPA maxReplicas for HPA targets). */
   readonly max: number;
@@ -67,7 +67,7 @@ export interface PodGroup {
 
 export interface WorkloadInventory {
   readonly groups: PodGroup[];
-  readonly cron: ConcurrentSet;
+  readonly cron: CronRunsBound;
   /** Things not modelled (unknown charts/add-ons...). */
   readonly notes: string[];
 }
@@ -114,7 +114,7 @@ export function collectWorkloads(env: RenderedEnvironment): WorkloadInventory {
 
   const groups: PodGroup[] = [];
   const cronRuns: CronJobRuns[] = [];
-  const cronGroups: { group: Omit<PodGroup, 'min' | 'max'>; id: string }[] = [];
+  const cronGroups: { group: Omit<PodGroup, 'min' | 'max'>; id: string; parallelism: number }[] = [];
 
   for (const o of objs) {
     if (!(WORKLOAD_KINDS as readonly string[]).includes(o.kind)) continue;
@@ -155,9 +155,8 @@ export function collectWorkloads(env: RenderedEnvironment): WorkloadInventory {
         suspended: o.spec?.suspend === true,
         concurrencyPolicy: (o.spec?.concurrencyPolicy ?? 'Allow') as CronJobRuns['concurrencyPolicy'],
         activeDeadlineSeconds: jt.activeDeadlineSeconds === undefined ? undefined : Number(jt.activeDeadlineSeconds),
-        weight: [parallelism, parallelism * res.cpuMillis, parallelism * res.memoryBytes],
       });
-      cronGroups.push({ id, group: { ...base, surge: 0, surgeNote: 'none (Job pods)', minField: { object: id, field: 'spec.schedule' }, maxField: { object: id, field: 'spec.schedule' } } });
+      cronGroups.push({ id, parallelism, group: { ...base, surge: 0, surgeNote: 'none (Job pods)', minField: { object: id, field: 'spec.schedule' }, maxField: { object: id, field: 'spec.schedule' } } });
       continue;
     }
     if (o.kind === 'Job') {
@@ -198,10 +197,9 @@ export function collectWorkloads(env: RenderedEnvironment): WorkloadInventory {
     groups.push({ ...base, min, max, surge, surgeNote, hpa: hpaRef, minField, maxField });
   }
 
-  const cron = largestConcurrentSet(cronRuns);
-  for (const { id, group } of cronGroups) {
+  const cron = cronRunsBound(cronRuns);
+  for (const { id, group, parallelism } of cronGroups) {
     const runs = cron.runs.get(id) ?? 0;
-    const parallelism = cronRuns.find((r) => r.id === id)?.weight[0] ?? 1;
     groups.push({ ...group, min: runs * parallelism, max: runs * parallelism });
   }
 

@@ -3,17 +3,12 @@
  * and Secrets a pod uses, namespaces. Shared by the `references` and `contract` checks.
  */
 import { parse as parseYaml } from 'yaml';
+import { isEmptySelector, matchesLabelSelector, namespaceLabels, podTemplateRef, serviceSelector, type LabelSelector, type Labels } from '@optibid/rendered';
 import type { KubeObject, RenderedEnvironment } from '../../types';
 import { objectId } from '../../types';
-import { podTemplateOf } from '../../pod-template';
 
-export type Labels = Readonly<Record<string, string>>;
-
-/** A label selector as Kubernetes writes it (`matchLabels` and `matchExpressions`). */
-export interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: { key: string; operator: string; values?: string[] }[];
-}
+export type { LabelSelector, Labels };
+export { isEmptySelector };
 
 /** One pod template: of a Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, or a bare Pod. */
 export interface PodTemplate {
@@ -70,7 +65,7 @@ export function kubeIndex(env: RenderedEnvironment): KubeIndex {
   const get = (kind: string, namespace: string | undefined, name: string) => byKey.get(`${kind}/${namespace ?? ''}/${name}`);
   const podTemplates: PodTemplate[] = [];
   for (const o of all) {
-    const t = podTemplateOf(o);
+    const t = podTemplateRef(o);
     if (!t || !t.template?.spec) continue;
     const namespace = o.metadata.namespace ?? 'default';
     const spec = t.template.spec;
@@ -86,7 +81,7 @@ export function kubeIndex(env: RenderedEnvironment): KubeIndex {
     });
   }
   const namespaces = new Map<string, Labels>();
-  for (const n of byKind.get('Namespace') ?? []) namespaces.set(n.metadata.name, { ...(n.metadata.labels ?? {}), 'kubernetes.io/metadata.name': n.metadata.name });
+  for (const n of byKind.get('Namespace') ?? []) namespaces.set(n.metadata.name, namespaceLabels(n.metadata.name, n.metadata.labels));
   ix = { all, byKind, get, podTemplates, namespaces };
   indexCache.set(env, ix);
   return ix;
@@ -164,35 +159,10 @@ function runtimeLabelsOf(spec: any, namespace: string, get: KubeIndex['get']): R
 // Selectors
 
 /** Whether a label selector matches a label set (runtime labels may take any of their values, or be absent). */
-export function selectorMatches(sel: LabelSelector | undefined, labels: Labels, runtime: Readonly<Record<string, readonly string[]>> = {}): boolean {
-  if (!sel) return false;
-  const can = (key: string, pred: (v: string | undefined) => boolean) => (key in labels ? pred(labels[key]) : pred(undefined) || (runtime[key] ?? []).some((v) => pred(v)));
-  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (!can(k, (x) => x === String(v))) return false;
-  for (const e of sel.matchExpressions ?? []) {
-    const values = (e.values ?? []).map(String);
-    const ok =
-      e.operator === 'In'
-        ? can(e.key, (x) => x !== undefined && values.includes(x))
-        : e.operator === 'NotIn'
-          ? can(e.key, (x) => x === undefined || !values.includes(x))
-          : e.operator === 'Exists'
-            ? can(e.key, (x) => x !== undefined)
-            : e.operator === 'DoesNotExist'
-              ? can(e.key, (x) => x === undefined)
-              : false;
-    if (!ok) return false;
-  }
-  return true;
-}
+export const selectorMatches = matchesLabelSelector;
 
-/** A Service-style selector (a plain map) as a label selector. */
-export function mapSelector(m: Record<string, string> | undefined): LabelSelector | undefined {
-  return m ? { matchLabels: m } : undefined;
-}
-
-export function isEmptySelector(sel: LabelSelector | undefined): boolean {
-  return !!sel && Object.keys(sel.matchLabels ?? {}).length === 0 && (sel.matchExpressions ?? []).length === 0;
-}
+/** A Service's selector (a plain map) as a label selector: absent or empty selects no pod. */
+export const mapSelector = serviceSelector;
 
 /** The pod templates of a namespace a selector matches. */
 export function podsSelected(env: RenderedEnvironment, namespace: string, sel: LabelSelector | undefined): PodTemplate[] {

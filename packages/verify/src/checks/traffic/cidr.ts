@@ -3,23 +3,16 @@
  * contain no IPv4 address (the clusters here are IPv4: KubernetesNetworkConfig.IpFamily ipv4).
  */
 
+import { parseCidr as parseIpv4Cidr } from '@optibid/rendered';
 import { normalizeIntervals, subtractIntervals } from './intervals';
 
 /** Inclusive ranges of IPv4 addresses as unsigned 32-bit numbers, sorted and disjoint. */
 export type AddressSet = readonly (readonly [number, number])[];
 
-/** Parses `a.b.c.d/n` (or a bare address, as /32) to its range; undefined when not IPv4. */
+/** `a.b.c.d/n` (or a bare address, as /32; host bits allowed, as Kubernetes allows in ipBlock) as an interval; undefined when not IPv4. */
 export function parseCidr(cidr: string): readonly [number, number] | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/.exec(cidr.trim());
-  if (!m) return undefined;
-  const octets = m.slice(1, 5).map(Number);
-  if (octets.some((o) => o > 255)) return undefined;
-  const bits = m[5] === undefined ? 32 : Number(m[5]);
-  if (bits > 32) return undefined;
-  const addr = ((octets[0] << 24) >>> 0) + (octets[1] << 16) + (octets[2] << 8) + octets[3];
-  const size = 2 ** (32 - bits);
-  const start = Math.floor(addr / size) * size;
-  return [start, start + size - 1];
+  const r = parseIpv4Cidr(cidr, { allowHostBits: true, allowBareAddress: true });
+  return typeof r === 'string' ? undefined : [r.first, r.last];
 }
 
 function normalize(ranges: readonly (readonly [number, number])[]): AddressSet {

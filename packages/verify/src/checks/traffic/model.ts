@@ -28,11 +28,11 @@ import {
   pinnedNamespaceNames,
   type LabelSelector,
   type Labels,
-} from '../../selectors';
+} from '@optibid/rendered';
 import { addressSet, containsAll, formatIpBlock, ipBlockAddresses, type AddressSet } from './cidr';
 import { PortSet, PROTOCOLS, type Protocol } from './ports';
 import { API_SERVER, KNOWN_ADDRESSES, SYSTEM_PODS, type SystemPodComponent } from './system';
-import { podTemplateOf, WORKLOAD_KINDS } from '../../pod-template';
+import { podTemplateRef as podTemplateOf, WORKLOAD_KINDS } from '@optibid/rendered';
 
 
 export interface ContainerPort {
@@ -305,9 +305,9 @@ export function buildTrafficModel(env: RenderedEnvironment): TrafficModel {
   for (const policy of policies) {
     for (const rule of [...policy.ingress, ...policy.egress]) {
       for (const peer of rule.peers) {
-        if (peer.ipBlock || isEmptySelector(peer.namespaceSelector)) continue;
+        if (peer.ipBlock || !peer.namespaceSelector || isEmptySelector(peer.namespaceSelector)) continue;
         for (const s of system) {
-          if (s.identity.kind === 'pod' && peerMatches(peer, policy.namespace, s)) namedBy.set(s.id, (namedBy.get(s.id) ?? new Set()).add(formatLabelSelector(peer.podSelector)));
+          if (s.identity.kind === 'pod' && peerMatches(peer, policy.namespace, s)) namedBy.set(s.id, (namedBy.get(s.id) ?? new Set()).add(formatLabelSelector(peer.podSelector ?? {})));
         }
       }
     }
@@ -338,7 +338,7 @@ export function buildTrafficModel(env: RenderedEnvironment): TrafficModel {
             const ns = pinned?.[0] ?? `ns(${formatLabelSelector(nsSel)})`;
             const podLabels: Record<string, string> = { ...(peer.podSelector?.matchLabels ?? {}) };
             for (const req of peer.podSelector?.matchExpressions ?? []) if (req.operator === 'In' && req.values?.length === 1) podLabels[req.key] = req.values[0];
-            const id = `${ns}/${formatLabelSelector(peer.podSelector)}`;
+            const id = `${ns}/${formatLabelSelector(peer.podSelector ?? {})}`;
             const rulePortsHere = PortSet.union(rule.ports.filter((p) => typeof p.port !== 'string').map((p) => entryPorts(p, [])));
             const prev = externals.get(id);
             const listens = (prev?.listens ?? PortSet.empty()).union(rule.ports.length ? rulePortsHere : PortSet.all());
@@ -346,7 +346,7 @@ export function buildTrafficModel(env: RenderedEnvironment): TrafficModel {
               listens,
               ep: {
                 id,
-                label: formatLabelSelector(peer.podSelector),
+                label: formatLabelSelector(peer.podSelector ?? {}),
                 detail: `pods in ${ns} (not rendered)`,
                 group: ns,
                 kind: 'external',
@@ -357,7 +357,7 @@ export function buildTrafficModel(env: RenderedEnvironment): TrafficModel {
             });
           } else if (!nsSel || (pinned !== undefined && pinned.every((n) => namespaces.has(n)))) {
             // Confined to rendered namespaces, yet matching no rendered pod: a selector that names nothing.
-            warnings.push(`${where} selects no pod (namespaces ${renderedNs.join(', ')}; podSelector ${formatLabelSelector(peer.podSelector)})`);
+            warnings.push(`${where} selects no pod (namespaces ${renderedNs.join(', ')}; podSelector ${formatLabelSelector(peer.podSelector ?? {})})`);
           }
         });
       }

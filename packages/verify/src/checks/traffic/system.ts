@@ -3,7 +3,7 @@
  * they listen on. Static data, committed; the ingress controller's namespace is read from the cluster template (the
  * Helm chart CDK installs) when the render has it, so a namespace change there is seen by the policies' check.
  */
-import type { Labels } from '../../selectors';
+import type { Labels } from '@optibid/rendered';
 import type { Protocol } from './ports';
 
 export interface SystemPort {

@@ -1,0 +1,117 @@
+/**
+ * The loader of the rendered output: one environment's Kubernetes objects and CloudFormation templates, from dist/
+ * or from the in-memory files a render produces (so unit tests read exactly what the render would write).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseAllDocuments } from 'yaml';
+import { cloudFormationDir, DIST_DIRS, k8sDir, KUSTOMIZATION_FILE, TEMPLATE_SUFFIX } from './layout';
+import type { KubeObject, RenderedObject } from './objects';
+
+/** One CloudFormation template: `Resources` by logical id (plus whatever else the template holds). */
+export interface CfnTemplate {
+  Resources: Record<string, { Type: string; Properties?: any; DependsOn?: unknown; [k: string]: unknown }>;
+  Outputs?: Record<string, unknown>;
+  [k: string]: unknown;
+}
+
+/** One environment as rendered: dist/k8s/<env> and dist/cloudformation/<env>. */
+export interface RenderedEnvironment {
+  readonly name: string;
+  /** Every Kubernetes object with its file, relative to dist/k8s/<env>/ (kustomization.yaml excluded). */
+  readonly objects: readonly RenderedObject[];
+  /** Templates by stack name (file name without `.template.json`). */
+  readonly templates: Readonly<Record<string, CfnTemplate>>;
+  /** dist/k8s/<env> when read from disk (checks over the folder itself, e.g. kustomization completeness). */
+  readonly k8sDir?: string;
+}
+
+/** A rendered file that cannot be read: names the file (the caller reports it, never a stack trace). */
+export class RenderedReadError extends Error {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {
+    super(`${file}: ${reason}`);
+    this.name = 'RenderedReadError';
+  }
+}
+
+/** The objects of one YAML file (every document that is not empty). */
+export function parseObjects(env: string, file: string, text: string): RenderedObject[] {
+  const out: RenderedObject[] = [];
+  for (const doc of parseAllDocuments(text)) {
+    if (doc.errors.length) throw new RenderedReadError(file, doc.errors[0].message);
+    const obj = doc.toJS() as KubeObject | null;
+    if (obj) out.push({ env, file, obj });
+  }
+  return out;
+}
+
+/** The objects of rendered files (relative path → YAML, as the render returns them), kustomization.yaml excluded. */
+export function parseRenderedFiles(env: string, files: ReadonlyMap<string, string>): RenderedObject[] {
+  return [...files.entries()]
+    .filter(([rel]) => rel.endsWith('.yaml') && path.posix.basename(rel) !== KUSTOMIZATION_FILE)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .flatMap(([rel, text]) => parseObjects(env, rel, text));
+}
+
+/** Every `*.yaml` file under a folder, relative paths in sorted order (posix separators). */
+export function yamlFilesUnder(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.yaml')) out.push(path.relative(dir, p).split(path.sep).join('/'));
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** Reads every object of one environment folder (dist/k8s/<env>), kustomization.yaml excluded. */
+export function loadK8sDir(dir: string, env = path.basename(dir)): RenderedObject[] {
+  return yamlFilesUnder(dir)
+    .filter((rel) => path.posix.basename(rel) !== KUSTOMIZATION_FILE)
+    .flatMap((rel) => parseObjects(env, rel, fs.readFileSync(path.join(dir, rel), 'utf8')));
+}
+
+/** Templates of one environment folder (dist/cloudformation/<env>) by stack name. */
+export function loadTemplates(dir: string): Record<string, CfnTemplate> {
+  const templates: Record<string, CfnTemplate> = {};
+  for (const f of fs.readdirSync(dir).filter((f) => f.endsWith(TEMPLATE_SUFFIX)).sort()) {
+    try {
+      templates[f.slice(0, -TEMPLATE_SUFFIX.length)] = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
+    } catch (err) {
+      throw new RenderedReadError(path.join(dir, f), (err as Error).message);
+    }
+  }
+  return templates;
+}
+
+/** Loads one environment from a dist-like root (`<root>/k8s/<env>`, `<root>/cloudformation/<env>`). */
+export function loadRenderedEnvironment(dist: string, env: string): RenderedEnvironment {
+  const kDir = k8sDir(dist, env);
+  const cDir = cloudFormationDir(dist, env);
+  if (!fs.existsSync(kDir) || !fs.existsSync(cDir)) throw new Error(`${dist} has no rendered environment "${env}" (expected k8s/${env} and cloudformation/${env}): run npm run synth`);
+  return { name: env, objects: loadK8sDir(kDir, env), templates: loadTemplates(cDir), k8sDir: kDir };
+}
+
+/** The environments rendered under `<dist>/k8s`, sorted. Throws when there is no such folder. */
+export function renderedEnvironmentNames(dist: string): string[] {
+  return fs
+    .readdirSync(path.join(dist, DIST_DIRS.k8s), { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
+}
+
+/** Every environment under dist/k8s, by name: objects only. */
+export function loadRenderedK8s(k8sRoot: string): Map<string, RenderedObject[]> {
+  const envs = new Map<string, RenderedObject[]>();
+  for (const e of fs.readdirSync(k8sRoot, { withFileTypes: true }).filter((d) => d.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
+    envs.set(e.name, loadK8sDir(path.join(k8sRoot, e.name), e.name));
+  }
+  return envs;
+}

@@ -1,0 +1,62 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { stringify } from 'yaml';
+import { checkKustomization } from '../../src/checks/schema/kustomization';
+import { loadK8sDir as loadEnvironmentDir } from '@optibid/rendered';
+
+const CM = (name: string, ns = 'a') => stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns }, data: { k: 'v' } });
+
+const created: string[] = [];
+afterAll(() => created.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+/** Writes an environment folder: file path -> contents (objects are stringified). */
+function envDir(files: Record<string, string | object>): string {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kustomization-'));
+  created.push(tmp);
+  const dir = path.join(tmp, 'dev');
+  for (const [file, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    fs.writeFileSync(path.join(dir, file), typeof content === 'string' ? content : stringify(content));
+  }
+  return dir;
+}
+
+const run = (dir: string) => checkKustomization(dir, 'dev', loadEnvironmentDir(dir, 'dev')).map((f) => `${f.file} (${f.object}): ${f.message}`);
+
+describe('checkKustomization', () => {
+  test('every file listed, every listed file present: no finding', () => {
+    const dir = envDir({ 'a/configmap-x.yaml': CM('x'), 'a/configmap-y.yaml': CM('y'), 'kustomization.yaml': { resources: ['a/configmap-x.yaml', 'a/configmap-y.yaml'] } });
+    expect(run(dir)).toEqual([]);
+  });
+
+  test('an unlisted file and a listed file that does not exist are reported', () => {
+    const dir = envDir({ 'a/configmap-x.yaml': CM('x'), 'a/configmap-y.yaml': CM('y'), 'kustomization.yaml': { resources: ['a/configmap-x.yaml', 'a/configmap-z.yaml'] } });
+    expect(run(dir)).toEqual([
+      'a/configmap-z.yaml (-): listed in kustomization.yaml but does not exist',
+      'a/configmap-y.yaml (ConfigMap/a/y): not listed in kustomization.yaml resources: `kubectl apply -k` would skip it',
+    ]);
+  });
+
+  test('a missing kustomization.yaml and duplicates are reported', () => {
+    expect(run(envDir({ 'a/configmap-x.yaml': CM('x') }))).toEqual([
+      'kustomization.yaml (-): missing: every environment (and every directory listed in resources) needs a kustomization.yaml',
+      'a/configmap-x.yaml (ConfigMap/a/x): not listed in kustomization.yaml resources: `kubectl apply -k` would skip it',
+    ]);
+    const dup = envDir({ 'a/configmap-x.yaml': CM('x'), 'kustomization.yaml': { resources: ['a/configmap-x.yaml', './a/configmap-x.yaml'] } });
+    expect(run(dup)).toEqual(['kustomization.yaml (-): lists ./a/configmap-x.yaml twice (kustomize rejects duplicate resources)']);
+  });
+
+  test('a listed directory counts through its own kustomization', () => {
+    const dir = envDir({
+      'a/configmap-x.yaml': CM('x'),
+      'a/kustomization.yaml': { resources: ['configmap-x.yaml'] },
+      'b/configmap-y.yaml': CM('y', 'b'),
+      'kustomization.yaml': { resources: ['a', 'b'] },
+    });
+    expect(run(dir)).toEqual([
+      'b/kustomization.yaml (-): missing: every environment (and every directory listed in resources) needs a kustomization.yaml',
+      'b/configmap-y.yaml (ConfigMap/b/y): not listed in kustomization.yaml resources: `kubectl apply -k` would skip it',
+    ]);
+  });
+});
