@@ -1,7 +1,8 @@
 /**
- * `npm run gate`: the whole offline PR gate in one process. Renders every environment from the sources (to a
- * temporary directory: dist/ is never written), runs every check of `npm run verify` over that fresh render, and
- * compares it with the committed dist/ file by file (a stale or hand-edited dist/ is named, file by file).
+ * `npm run gate`: the whole offline PR gate in one process. Renders every environment from the sources in memory
+ * (dist/ is never written; only the CDK cloud assembly goes to a temporary cdk.out), runs every check of
+ * `npm run verify` over that fresh render, and compares it with the committed dist/ file by file (a stale or
+ * hand-edited dist/ is named, file by file).
  *
  * Usage: npm run gate [-- --report-resources]
  * Exit codes: 0 clean, 1 findings or dist/ differs from the render, 2 usage error or the render failed.
@@ -12,10 +13,10 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { ConfigValidationError } from '@optibid/constructs-lib';
 import { verify } from '@optibid/verify';
-import { renderAll, REPO_ROOT } from './render';
+import { renderFiles, REPO_ROOT, type RenderResult } from './render';
 
 /** Every file under `dir`, relative with `/`, sorted ([] when absent). */
-function files(dir: string): string[] {
+function filesUnder(dir: string): string[] {
   const out: string[] = [];
   const walk = (rel: string) => {
     for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
@@ -28,15 +29,17 @@ function files(dir: string): string[] {
   return out.sort();
 }
 
-/** Files that differ between a fresh render and the committed tree: `M path`, `+ path` (only rendered), `- path` (only committed). */
-export function driftBetween(fresh: string, committed: string): string[] {
-  const a = new Set(files(fresh));
-  const b = new Set(files(committed));
+/**
+ * Files that differ between a render (relative path → content) and a committed tree: `M path` (content differs),
+ * `+ path` (only rendered), `- path` (only committed).
+ */
+export function driftBetween(rendered: ReadonlyMap<string, string>, committed: string): string[] {
+  const onDisk = new Set(filesUnder(committed));
   const out: string[] = [];
-  for (const f of [...new Set([...a, ...b])].sort()) {
-    if (!b.has(f)) out.push(`+ ${f}`);
-    else if (!a.has(f)) out.push(`- ${f}`);
-    else if (!fs.readFileSync(path.join(fresh, f)).equals(fs.readFileSync(path.join(committed, f)))) out.push(`M ${f}`);
+  for (const f of [...new Set([...rendered.keys(), ...onDisk])].sort()) {
+    if (!onDisk.has(f)) out.push(`+ ${f}`);
+    else if (!rendered.has(f)) out.push(`- ${f}`);
+    else if (!Buffer.from(rendered.get(f)!).equals(fs.readFileSync(path.join(committed, f)))) out.push(`M ${f}`);
   }
   return out;
 }
@@ -53,18 +56,18 @@ function main(argv: string[]): number {
   const seconds = (since: bigint) => (Number(process.hrtime.bigint() - since) / 1e9).toFixed(2);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'optibid-gate-'));
   try {
-    const fresh = path.join(tmp, 'dist');
+    let render: RenderResult;
     try {
-      renderAll(fresh);
+      render = renderFiles({ cdkOut: path.join(tmp, 'cdk.out') });
     } catch (err) {
       console.error(err instanceof ConfigValidationError ? err.message : `the render failed: ${(err as Error).stack ?? err}`);
       return 2;
     }
     const tRender = seconds(t0);
     const t1 = process.hrtime.bigint();
-    const outcome = verify({ dist: fresh });
+    const outcome = verify({ environments: render.environments });
     const tChecks = seconds(t1);
-    const drift = driftBetween(fresh, path.join(REPO_ROOT, 'dist'));
+    const drift = driftBetween(render.files, path.join(REPO_ROOT, 'dist'));
     console.log(outcome.text);
     if (drift.length) {
       console.log(`\ndist/ is not what the sources render (${drift.length} file(s); run npm run synth and commit):`);

@@ -83,7 +83,7 @@ shellcheck scripts/*.sh scripts/ci/*.sh scripts/real-servers/*.sh .ci/run
 
 status=0
 # Tier 1 (unit: config, naming, versions) and tier 2 (synth assertions, cdk-nag) per package.
-for pkg in constructs-lib infra-aws k8s-manifests delivery verify; do
+for pkg in rendered constructs-lib infra-aws k8s-manifests delivery verify; do
   (cd "packages/$pkg" && run_jest "$pkg" --silent) || status=1
 done
 # Tier 3 (rendered output: layout, byte-identical renders, dist/ up to date, failed render leaves dist/ intact).

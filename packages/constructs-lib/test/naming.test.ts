@@ -1,5 +1,5 @@
 import { validateEnvironmentConfig } from '../src/config/validate';
-import { dev, production, staging } from '../src/environments';
+import { ENVIRONMENT_INPUTS, production } from '../src/environments';
 import { PLATFORM_SECRETS, platformNames, PlatformNames, WORKLOAD_IDENTITY_KEYS } from '../src/naming/naming';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -9,7 +9,8 @@ const prodNames = platformNames(prodConfig);
 const ACCOUNT = prodConfig.account;
 
 const allNames: Record<string, PlatformNames> = Object.fromEntries(
-  [dev, staging, production].map((input) => {
+  // Every environment of the index: a new one is checked against the others without touching this file.
+  ENVIRONMENT_INPUTS.map((input) => {
     const cfg = validateEnvironmentConfig(input);
     return [cfg.name, platformNames(cfg)];
   }),
@@ -114,7 +115,7 @@ describe('names across environments', () => {
   it('stack names differ', () => expectNoCollisions((n) => Object.values(n.stacks)));
   it('KMS aliases differ', () => expectNoCollisions((n) => [n.kms.eksSecrets, n.kms.backups, n.kms.ebs, n.kms.logs]));
 
-  it.each(['dev', 'staging', 'production'])('%s prefixes its names with optibid-%s', (env) => {
+  it.each(ENVIRONMENT_INPUTS.map((e) => e.name))('%s prefixes its names with optibid-%s', (env) => {
     const n = allNames[env];
     expect(n.clusterName).toBe(`optibid-${env}`);
     for (const id of Object.values(n.identities)) expect(id.roleName.startsWith(`optibid-${env}-`)).toBe(true);

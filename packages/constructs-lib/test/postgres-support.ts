@@ -9,13 +9,12 @@ import * as os from 'os';
 import * as path from 'path';
 import { Testing } from 'cdk8s';
 import { parse } from 'yaml';
-import { loadEnvironment } from '../src/environments';
-import { platformNames } from '../src/naming/naming';
-import { NamespaceCa } from '../src/k8s/postgres/cluster-ca';
-import { PostgresCluster } from '../src/k8s/postgres/postgres-cluster';
-import { PostgresBackups } from '../src/k8s/postgres/postgres-backups';
+// Through the package entries: the real-server tier (tests/real-servers/postgres-cluster.test.ts) uses these too.
+import { loadEnvironment, platformNames } from '@optibid/constructs-lib/data';
+import { NamespaceCa, PostgresBackups, PostgresCluster } from '@optibid/constructs-lib/k8s';
 
-export type EnvName = 'dev' | 'staging' | 'production';
+/** An environment of the index (ENVIRONMENT_INPUTS). */
+export type EnvName = string;
 
 export interface DataTier {
   readonly env: EnvName;

@@ -1,8 +1,10 @@
+import { ENVIRONMENT_INPUTS } from '@optibid/constructs-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { buildEnvironment, resourcesOf } from './support';
 
 /** CI's way in: GitHub OIDC, one repository and GitHub environment, no long-lived keys. */
-describe.each(['staging', 'production'])('%s deploy role', (env) => {
+// Every environment's cluster stack creates one (dev's included): iterate the index, so a new environment is covered.
+describe.each(ENVIRONMENT_INPUTS.map((e) => e.name))('%s deploy role', (env) => {
   const built = buildEnvironment(env);
   const { names } = built;
   const { cluster } = built.templates;

@@ -1,10 +1,11 @@
+import { ENVIRONMENT_INPUTS } from '@optibid/constructs-lib';
 import { buildEnvironment, helmValues, resourcesOf } from './support';
 
 /**
  * external-dns as the stacks install it: one environment's zone, ALB Ingresses only, an owner id per environment,
  * never deleting records in production; the edge Ingress names the public hosts it publishes.
  */
-describe.each(['dev', 'staging', 'production'])('%s', (envName) => {
+describe.each(ENVIRONMENT_INPUTS.map((e) => e.name))('%s', (envName) => {
   const { config, names, templates } = buildEnvironment(envName);
   const chart = resourcesOf(templates.cluster, 'Custom::AWSCDK-EKS-HelmChart').find(([, r]) => r.Properties.Chart === 'external-dns');
 

@@ -1,6 +1,6 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { parse } from 'yaml';
-import { loadEnvironment } from '@optibid/constructs-lib';
+import { ENVIRONMENT_INPUTS, loadEnvironment } from '@optibid/constructs-lib';
 import { newK8sApp, objectPath, renderChartFiles, renderEnvironmentManifests } from '../src';
 
 describe('renderChartFiles', () => {
@@ -37,7 +37,7 @@ describe('renderChartFiles', () => {
 });
 
 describe('environment manifests', () => {
-  test.each(['dev', 'staging', 'production'])('%s: platform namespaces enforce Pod Security "restricted" (one written exception)', (env) => {
+  test.each(ENVIRONMENT_INPUTS.map((e) => e.name))('%s: platform namespaces enforce Pod Security "restricted" (one written exception)', (env) => {
     const files = renderEnvironmentManifests(loadEnvironment(env));
     const namespaces = [...files.entries()].filter(([p]) => p.startsWith('_cluster/namespace-')).map(([, t]) => parse(t));
     expect(namespaces.map((n) => n.metadata.name).sort()).toEqual(['monitoring', 'monitoring-agents', 'optibid', 'optibid-data']);

@@ -22,8 +22,8 @@ export interface RenderedEnvironment {
   readonly objects: readonly RenderedObject[];
   /** Templates by stack name (file name without `.template.json`). */
   readonly templates: Readonly<Record<string, CfnTemplate>>;
-  /** dist/k8s/<env> when read from disk (checks over the folder itself, e.g. kustomization completeness). */
-  readonly k8sDir?: string;
+  /** Every file of dist/k8s/<env> (objects and kustomization.yaml), relative path → text, as written or rendered. */
+  readonly k8sFiles: ReadonlyMap<string, string>;
 }
 
 /** A rendered file that cannot be read: names the file (the caller reports it, never a stack trace). */
@@ -77,17 +77,21 @@ export function loadK8sDir(dir: string, env = path.basename(dir)): RenderedObjec
     .flatMap((rel) => parseObjects(env, rel, fs.readFileSync(path.join(dir, rel), 'utf8')));
 }
 
-/** Templates of one environment folder (dist/cloudformation/<env>) by stack name. */
-export function loadTemplates(dir: string): Record<string, CfnTemplate> {
+
+/**
+ * One environment from its files: dist/k8s/<env> (relative path → YAML) and its templates by stack name (text).
+ * The same function serves dist/ on disk and a render held in memory.
+ */
+export function renderedEnvironment(name: string, k8sFiles: ReadonlyMap<string, string>, templateTexts: ReadonlyMap<string, string>): RenderedEnvironment {
   const templates: Record<string, CfnTemplate> = {};
-  for (const f of fs.readdirSync(dir).filter((f) => f.endsWith(TEMPLATE_SUFFIX)).sort()) {
+  for (const [stack, text] of [...templateTexts].sort(([a], [b]) => a.localeCompare(b))) {
     try {
-      templates[f.slice(0, -TEMPLATE_SUFFIX.length)] = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
+      templates[stack] = JSON.parse(text);
     } catch (err) {
-      throw new RenderedReadError(path.join(dir, f), (err as Error).message);
+      throw new RenderedReadError(`${DIST_DIRS.cloudformation}/${name}/${stack}${TEMPLATE_SUFFIX}`, (err as Error).message);
     }
   }
-  return templates;
+  return { name, objects: parseRenderedFiles(name, k8sFiles), templates, k8sFiles };
 }
 
 /** Loads one environment from a dist-like root (`<root>/k8s/<env>`, `<root>/cloudformation/<env>`). */
@@ -95,7 +99,20 @@ export function loadRenderedEnvironment(dist: string, env: string): RenderedEnvi
   const kDir = k8sDir(dist, env);
   const cDir = cloudFormationDir(dist, env);
   if (!fs.existsSync(kDir) || !fs.existsSync(cDir)) throw new Error(`${dist} has no rendered environment "${env}" (expected k8s/${env} and cloudformation/${env}): run npm run synth`);
-  return { name: env, objects: loadK8sDir(kDir, env), templates: loadTemplates(cDir), k8sDir: kDir };
+  const k8sFiles = new Map(yamlFilesUnder(kDir).map((rel) => [rel, fs.readFileSync(path.join(kDir, rel), 'utf8')] as const));
+  const templates = new Map(
+    fs
+      .readdirSync(cDir)
+      .filter((f) => f.endsWith(TEMPLATE_SUFFIX))
+      .map((f) => [f.slice(0, -TEMPLATE_SUFFIX.length), fs.readFileSync(path.join(cDir, f), 'utf8')] as const),
+  );
+  try {
+    return renderedEnvironment(env, k8sFiles, templates);
+  } catch (err) {
+    // Name the file as it sits in dist/.
+    if (err instanceof RenderedReadError && !path.isAbsolute(err.file)) throw new RenderedReadError(err.file.startsWith(`${DIST_DIRS.cloudformation}/`) ? path.join(dist, err.file) : path.join(kDir, err.file), err.reason);
+    throw err;
+  }
 }
 
 /** The environments rendered under `<dist>/k8s`, sorted. Throws when there is no such folder. */

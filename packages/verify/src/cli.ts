@@ -9,15 +9,20 @@
  */
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { formatFinding, loadRenderedEnvironment, RenderedReadError, renderedEnvironmentNames, type Finding } from '@optibid/rendered';
+import { formatFinding, loadRenderedEnvironment, RenderedReadError, renderedEnvironmentNames, type Finding, type RenderedEnvironment } from '@optibid/rendered';
 import { CHECKS, REPORT_CHECKS } from './checks';
 import type { VerifyCheck } from './types';
 
 export { formatFinding };
 
 export interface VerifyOptions {
-  readonly dist: string;
+  /** A dist-like root to read (ignored when `environments` is given). */
+  readonly dist?: string;
+  /** Environments already loaded (a render held in memory), instead of reading `dist`. */
+  readonly environments?: readonly RenderedEnvironment[];
+  /** Environment names to check. @default every environment */
   readonly envs?: readonly string[];
+  /** @default CHECKS */
   readonly checks?: readonly VerifyCheck[];
 }
 
@@ -34,7 +39,8 @@ export interface VerifyOutcome {
 /** Runs the checks; pure apart from reading dist/. */
 export function verify(opts: VerifyOptions): VerifyOutcome {
   const checks = opts.checks ?? CHECKS;
-  const envs = opts.envs ?? renderedEnvironmentNames(opts.dist);
+  if (!opts.environments && opts.dist === undefined) throw new Error('verify needs dist or environments');
+  const envs = opts.envs ?? opts.environments?.map((e) => e.name) ?? renderedEnvironmentNames(opts.dist!);
   const findings: Finding[] = [];
   const reports = new Map<string, string>();
   const timings: Record<string, number> = { load: 0 };
@@ -42,7 +48,7 @@ export function verify(opts: VerifyOptions): VerifyOutcome {
   const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
   for (const name of envs) {
     let t0 = process.hrtime.bigint();
-    const env = loadRenderedEnvironment(opts.dist, name);
+    const env = opts.environments?.find((e) => e.name === name) ?? loadRenderedEnvironment(opts.dist!, name);
     timings.load += ms(t0);
     lines.push(`\n=== ${name} (${env.objects.length} objects, ${Object.keys(env.templates).length} templates) ===`);
     for (const check of checks) {
@@ -59,9 +65,9 @@ export function verify(opts: VerifyOptions): VerifyOutcome {
   return { findings, text: lines.join('\n'), reports, timings };
 }
 
-/** The report files the render writes to dist/reports (the checks that produce reports, over a rendered tree). */
-export function buildReports(dist: string): Map<string, string> {
-  return verify({ dist, checks: REPORT_CHECKS }).reports;
+/** The report files the render writes to dist/reports (the checks that produce reports, over rendered environments). */
+export function buildReports(environments: readonly RenderedEnvironment[]): Map<string, string> {
+  return verify({ environments, checks: REPORT_CHECKS }).reports;
 }
 
 export const USAGE = 'usage: npm run verify [-- --env <env>]... [--dist <dir>] [--check <name>[,<name>...]] [--report-resources]';

@@ -2,7 +2,7 @@ import { apiVersionsCheck } from '../src/checks/api-versions';
 import { embeddedManifests } from '../src/checks/api-versions/sources';
 import { API_FLOOR, compareVersions, CUSTOM_APIS, KUBERNETES_APIS } from '../src/data/kubernetes-apis';
 import type { CfnTemplate, KubeObject } from '../src/types';
-import { broken, find, rendered } from './support';
+import { broken, find, rendered, ENVIRONMENTS } from './support';
 
 function clusterTemplate(templates: Record<string, CfnTemplate>): CfnTemplate {
   const name = Object.keys(templates).find((n) => Object.values(templates[n].Resources).some((r) => r.Type === 'AWS::EKS::Cluster'));
@@ -15,7 +15,7 @@ function setClusterVersion(templates: Record<string, CfnTemplate>, version: stri
 }
 
 describe('committed renders', () => {
-  it.each(['dev', 'staging', 'production'])('%s: every applied API is served, no findings', (env) => {
+  it.each([...ENVIRONMENTS])('%s: every applied API is served, no findings', (env) => {
     const r = apiVersionsCheck.run(rendered(env));
     expect(r.findings).toEqual([]);
     expect(r.summary).toMatch(/^api-versions: Kubernetes 1\.\d+ \(optibid-\w+-cluster\/\w+ Properties\.Version\), API floor 1\.28/);

@@ -34,7 +34,7 @@ import {
   type Statement,
 } from '../src/cfn';
 import type { CfnTemplate, RenderedEnvironment } from '../src/types';
-import { rendered } from './support';
+import { rendered, ENVIRONMENTS } from './support';
 
 const CLUSTER = 'optibid-production-cluster';
 const DATA = 'optibid-production-data';
@@ -72,7 +72,7 @@ function synthetic(): RenderedEnvironment {
     Outputs: { KeyArn: { Value: { 'Fn::GetAtt': ['Key', 'Arn'] }, Export: { Name: { 'Fn::Sub': '${AWS::StackName}:KeyArn' } } } },
   };
   const b: CfnTemplate = { Resources: { Alias: { Type: 'AWS::KMS::Alias', Properties: { AliasName: 'alias/app', TargetKeyId: { 'Fn::ImportValue': 'a:KeyArn' } } } } };
-  return { name: 'synthetic', objects: [], templates: { a, b } };
+  return { name: 'synthetic', objects: [], templates: { a, b }, k8sFiles: new Map() };
 }
 
 describe('resolve', () => {
@@ -112,7 +112,7 @@ describe('resolve', () => {
   it('finds region and account of the templates', () => {
     expect(templatesRegion(env)).toBe('eu-central-1');
     expect(templatesAccount(env)).toBe('123456789012');
-    for (const e of ['dev', 'staging', 'production']) {
+    for (const e of ENVIRONMENTS) {
       expect(templatesRegion(rendered(e))).toBe('us-west-2');
     }
     expect(templatesAccount(rendered('production'))).toBe('333333333333');

@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parse, stringify } from 'yaml';
 import { main } from '../src/cli';
-import { DIST } from './support';
+import { DIST, ENVIRONMENTS } from './support';
 
 /**
  * `npm run verify` end to end on files: the committed dist/ passes; a deliberately broken copy (the issue's three
@@ -40,7 +40,7 @@ test('the committed dist/ passes every check in every environment (exit 0) and p
   const { code, out } = capture(() => main([], REPO));
   expect(out).toMatch(/verify: 0 finding\(s\)/);
   expect(code).toBe(0);
-  for (const env of ['dev', 'staging', 'production']) expect(out).toMatch(new RegExp(`^=== ${env} \\(\\d+ objects, \\d+ templates\\) ===$`, 'm'));
+  for (const env of ENVIRONMENTS) expect(out).toMatch(new RegExp(`^=== ${env} \\(\\d+ objects, \\d+ templates\\) ===$`, 'm'));
   for (const check of ['schema', 'policy']) expect(out).toContain(`-- ${check}: ok`);
   expect(out).toMatch(/Capacity — production/);
   expect(out).toMatch(/Cost — production/);

@@ -6,7 +6,7 @@
  */
 import { capacityCheck } from '../src/checks/capacity';
 import type { Finding, RenderedEnvironment } from '../src/types';
-import { broken, find, rendered } from './support';
+import { broken, find, rendered, ENVIRONMENTS } from './support';
 
 const RULE = 'connection-budget';
 const DEPLOYMENT = 'Deployment/optibid-data/pgbouncer';
@@ -22,7 +22,7 @@ const ini = (objects: { obj: any }[], edit: (s: string) => string) => {
 };
 
 describe('capacity/connection-budget', () => {
-  it.each(['dev', 'staging', 'production'])('the committed %s render fits: (replicas + maxSurge) x max_db_connections <= the pooling cap', (env) => {
+  it.each([...ENVIRONMENTS])('the committed %s render fits: (replicas + maxSurge) x max_db_connections <= the pooling cap', (env) => {
     expect(run(rendered(env))).toEqual([]);
     const d = find(rendered(env), 'Deployment', 'pgbouncer', 'optibid-data');
     expect(d.spec.strategy.rollingUpdate).toEqual({ maxSurge: 0, maxUnavailable: 1 });

@@ -8,7 +8,7 @@ import { resourcesOverlap, uncovered } from '../src/checks/contract/controller-i
 import { smallestMatch } from '../src/checks/contract/waf-limits';
 import { integerGreaterThanRegex } from '@optibid/constructs-lib';
 import type { CfnTemplate, Finding, RenderedEnvironment } from '../src/types';
-import { broken, find, rendered } from './support';
+import { broken, find, rendered, ENVIRONMENTS } from './support';
 
 const CLUSTER = 'optibid-production-cluster';
 
@@ -46,7 +46,7 @@ function withEdgeIngress(t: Record<string, CfnTemplate>, change: (ingress: any) 
   }
 }
 
-describe.each(['dev', 'staging', 'production'])('%s: the first-deploy rules are clean on the committed render', (env) => {
+describe.each([...ENVIRONMENTS])('%s: the first-deploy rules are clean on the committed render', (env) => {
   it.each(['controller-iam', 'edge-path', 'dns-records', 'waf-limits'])('%s', (rule) => {
     expect(run(rendered(env), rule)).toEqual([]);
   });

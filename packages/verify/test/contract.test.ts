@@ -4,7 +4,7 @@
  */
 import { contractCheck, CONTRACT_RULES } from '../src/checks/contract';
 import type { CfnTemplate, Finding, RenderedEnvironment } from '../src/types';
-import { broken, find, rendered } from './support';
+import { broken, find, rendered, ENVIRONMENTS } from './support';
 
 const CLUSTER = 'optibid-production-cluster';
 const DATA = 'optibid-production-data';
@@ -43,7 +43,7 @@ describe('the ClusterSecretStore admits every namespace that reads from it (regr
   });
 });
 
-describe.each(['dev', 'staging', 'production'])('contract on the committed %s render', (envName) => {
+describe.each([...ENVIRONMENTS])('contract on the committed %s render', (envName) => {
   it.each(Object.keys(CONTRACT_RULES))('%s: no finding but the known ones', (rule) => {
     const findings = run(rendered(envName), rule);
     const known = KNOWN[rule] ?? [];
@@ -195,7 +195,7 @@ describe('contract/workload-identity', () => {
 
   describe('IRSA trust scope (issue 13, defect 9): exactly the namespace/service account and the STS audience, from the cluster provider', () => {
     it('accepts the committed render: both database roles pinned to their service account and sts.amazonaws.com', () => {
-      for (const e of ['dev', 'staging', 'production']) expect(run(rendered(e), rule)).toEqual([]);
+      for (const e of ENVIRONMENTS) expect(run(rendered(e), rule)).toEqual([]);
     });
 
     it('reports a trust without the sub condition (any service account of the cluster) or without the aud condition', () => {

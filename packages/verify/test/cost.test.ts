@@ -4,9 +4,9 @@ import { supportTier } from '../src/checks/cost/kubernetes-support';
 import { PRICES_CHECKED, EC2_ON_DEMAND_PER_HOUR } from '../src/data/prices-us-west-2';
 import { instanceFigures, knownInstanceTypes } from '../src/data/instance-types';
 import type { CfnTemplate } from '../src/types';
-import { broken, rendered } from './support';
+import { broken, rendered, ENVIRONMENTS } from './support';
 
-const ENVS = ['dev', 'staging', 'production'];
+const ENVS = ENVIRONMENTS;
 const clusterOf = (t: CfnTemplate) => Object.values(t.Resources).find((r) => r.Type === 'AWS::EKS::Cluster')!;
 const line = (env: ReturnType<typeof costModel>, start: string) => env.lines.find((l) => l.item.startsWith(start));
 

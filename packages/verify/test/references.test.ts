@@ -6,7 +6,7 @@ import { referencesCheck, REFERENCE_RULES } from '../src/checks/references';
 import { relabel, seriesSelectors } from '../src/checks/references/prometheus';
 import { selectorMatches } from '../src/checks/references/kube';
 import type { Finding, RenderedEnvironment } from '../src/types';
-import { broken, find, rendered } from './support';
+import { broken, find, rendered, ENVIRONMENTS } from './support';
 
 const CLUSTER = 'optibid-production-cluster';
 
@@ -29,7 +29,7 @@ const KNOWN: Record<string, { object: string; field: string; fragment: string }[
   // (no such pod: Jaeger is app.kubernetes.io/name=jaeger); fixed in f88af71, kept below as a regression case.
 };
 
-describe.each(['dev', 'staging', 'production'])('references on the committed %s render', (envName) => {
+describe.each([...ENVIRONMENTS])('references on the committed %s render', (envName) => {
   it.each(Object.keys(REFERENCE_RULES))('%s: no finding but the known ones', (rule) => {
     const findings = run(rendered(envName), rule);
     const known = KNOWN[rule] ?? [];

@@ -1,6 +1,7 @@
 /**
  * NetworkPolicy semantics of the traffic model, on small synthetic environments.
  */
+import { objectPath } from '@optibid/rendered';
 import { buildTrafficGraph } from '../src/checks/traffic/graph';
 import { buildTrafficModel, egressToOutside, flow, ingressFromOutside, type Endpoint, type TrafficModel } from '../src/checks/traffic/model';
 import { PortSet } from '../src/checks/traffic/ports';
@@ -25,7 +26,7 @@ function policy(namespace: string, name: string, spec: Record<string, unknown>):
 }
 
 function envOf(objects: KubeObject[], templates: Record<string, CfnTemplate> = {}): RenderedEnvironment {
-  return { name: 'test', objects: objects.map((obj) => ({ file: `${obj.metadata.namespace ?? '_cluster'}/${obj.kind}-${obj.metadata.name}.yaml`, obj })), templates };
+  return { name: 'test', objects: objects.map((obj) => ({ env: 'test', file: objectPath(obj), obj })), templates, k8sFiles: new Map() };
 }
 
 function ep(model: TrafficModel, id: string): Endpoint {

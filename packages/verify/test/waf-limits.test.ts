@@ -10,7 +10,7 @@ import { contractCheck } from '../src/checks/contract';
 import { smallestMatch } from '../src/checks/contract/waf-limits';
 import { loadRenderedEnvironment } from '@optibid/rendered';
 import type { CfnTemplate, Finding, KubeObject, RenderedEnvironment } from '../src/types';
-import { broken, find, rendered } from './support';
+import { broken, find, rendered, ENVIRONMENTS } from './support';
 
 const EDGE = 'optibid-production-edge';
 const ACL = `${EDGE}/WafWebAclBE24253C`;
@@ -34,7 +34,7 @@ const rule = (t: Record<string, CfnTemplate>, name: string): any => {
 const crs = (t: Record<string, CfnTemplate>): any => rule(t, 'AWSManagedRulesCommonRuleSet').Statement.ManagedRuleGroupStatement;
 const nginxIngresses = (objects: { obj: KubeObject }[]): KubeObject[] => objects.map((o) => o.obj).filter((o) => o.kind === 'Ingress' && o.spec?.ingressClassName === 'nginx');
 
-describe.each(['dev', 'staging', 'production'])('the committed %s render', (env) => {
+describe.each([...ENVIRONMENTS])('the committed %s render', (env) => {
   it('has no waf-limits finding', () => expect(run(rendered(env))).toEqual([]));
 });
 

@@ -4,7 +4,9 @@ import { AUTH_POLICY_FILE } from '../k8s/auth-policy';
 import { MONITORING_CONTAINER_RESOURCES } from '../k8s/monitoring/resources';
 import { patroniConfig, postgresParameters, PG_PATHS, PG_ROLES } from '../k8s/postgres/postgres-files';
 import { DATA_CONTAINER_RESOURCES } from '../k8s/postgres/resources';
-import { REDIS_PATHS, REDIS_USERS } from '../k8s/redis/redis-files';
+import { REDIS_PATHS } from '../k8s/redis/redis-files';
+import { appServiceWorkload } from '../config/app-schema';
+import { type AppServiceSpec, BACKEND_CONTRACT, calledBy, composePasswordVariable, composeRedisVariable, type ContractEndpoints, contractEnvironment } from '../naming/services';
 import { platformNames } from '../naming/naming';
 import { memoryBytes } from '../util/quantity';
 import { APP_UID, IMAGES, imageRef } from '../versions/images';
@@ -72,32 +74,62 @@ export function composeDocument(config: EnvironmentConfig) {
   const pgParams = Object.entries(postgresParameters(input)).filter(([k]) => !(k in CLUSTER_ONLY_POSTGRES_PARAMETERS));
   const patroni = patroniConfig(input) as { bootstrap: { initdb: unknown } };
 
-  const backendEnv: Record<string, string> = {
-    ENVIRONMENT: config.name,
-    DATABASE_HOST: host.pgbouncer,
-    DATABASE_PORT: String(svc.pgbouncer.port),
-    DATABASE_NAME: names.database.name,
-    DATABASE_USER: names.database.appRole,
+  // The application services of the services table, with the backend contract's environment (as the cluster's
+  // <name>-config ConfigMap + <name>-secrets ExternalSecret) pointed at the compose hosts.
+  const table = names.serviceTable;
+  const endpoints: ContractEndpoints = {
+    environment: config.name,
     // The cluster requires TLS to PgBouncer (cert-manager certificate); there is none locally.
-    DATABASE_SSLMODE: 'disable',
-    DATABASE_PASSWORD: ref('POSTGRES_APP_PASSWORD'),
-    REDIS_HOST: host.redis,
-    REDIS_PORT: String(svc.redis.port),
-    REDIS_CLUSTER_MODE: 'true',
-    REDIS_USERNAME: REDIS_USERS.app,
-    REDIS_PASSWORD: ref('REDIS_APP_PASSWORD'),
-    OTEL_EXPORTER_OTLP_ENDPOINT: `http://${host.jaeger}:${svc.tracing.port}`,
-    OTEL_SERVICE_NAME: svc.backend.name,
-    AUTH_POLICY_FILE: `${COMPOSE_MOUNTS.authPolicyDir}/${AUTH_POLICY_FILE}`,
-    // The browser loads the frontend from the loopback port.
-    CORS_ALLOWED_ORIGINS: `http://localhost:${svc.frontend.port}`,
-    METRICS_PORT: String(svc.backend.metricsPort),
-    SECRET_KEY: ref('APP_SECRET_KEY'),
-    JWT_SECRET_KEY: ref('APP_JWT_SECRET_KEY'),
-    STRIPE_SECRET_KEY: ref('STRIPE_SECRET_KEY'),
-    STRIPE_WEBHOOK_SECRET: ref('STRIPE_WEBHOOK_SECRET'),
-    SENTRY_DSN: ref('SENTRY_DSN'),
-    ...(config.auth.sso.oidc ? { [OIDC_CLIENT_SECRET_ENV]: ref('OIDC_CLIENT_SECRET') } : {}),
+    database: { host: host.pgbouncer, port: svc.pgbouncer.port, name: names.database.name, sslmode: 'disable' },
+    redis: { host: host.redis, port: svc.redis.port },
+    otlpEndpoint: `http://${host.jaeger}:${svc.tracing.port}`,
+  };
+  const secretVariable = (secret: string) => {
+    if (secret.startsWith('postgres/')) return composePasswordVariable({ secret });
+    if (secret.startsWith('redis/')) return composeRedisVariable({ secret });
+    throw new Error(`compose: no variable for the contract secret ${secret}`);
+  };
+  const serviceEnv = (service: AppServiceSpec): Record<string, string> => ({
+    ...contractEnvironment(table, service, endpoints, {
+      extra: service.publicApi
+        ? {
+            AUTH_POLICY_FILE: `${COMPOSE_MOUNTS.authPolicyDir}/${AUTH_POLICY_FILE}`,
+            // The browser loads the frontend from the loopback port.
+            CORS_ALLOWED_ORIGINS: `http://localhost:${svc.frontend.port}`,
+          }
+        : {},
+      secretValue: ({ secret }) => ref(secretVariable(secret)),
+    }),
+    ...Object.fromEntries(service.secrets.flatMap((e) => (e === 'contract' ? [] : [[e.key, ref(e.compose.variable)]]))),
+    ...(service.publicApi && config.auth.sso.oidc ? { [OIDC_CLIENT_SECRET_ENV]: ref('OIDC_CLIENT_SECRET') } : {}),
+  });
+  const appService = (service: AppServiceSpec) => {
+    const workload = appServiceWorkload(config.app, service.name);
+    return {
+      image: imageRef(workload.image),
+      ...restricted(APP_UID),
+      environment: serviceEnv(service),
+      ...(service.publicApi ? { volumes: [bind('backend/auth-policy.json', `${COMPOSE_MOUNTS.authPolicyDir}/${AUTH_POLICY_FILE}`)] } : {}),
+      tmpfs: ['/tmp'],
+      ports: [port(service.port), port(service.metricsPort)],
+      depends_on: {
+        ...(service.database !== undefined ? { [host.pgbouncer]: healthy } : {}),
+        ...(service.redis !== undefined ? { [host.redis]: healthy } : {}),
+        ...Object.fromEntries(calledBy(table, service.name).map((callee) => [callee.name, healthy])),
+        [host.jaeger]: { condition: 'service_started' },
+      },
+      // The readiness endpoint on the container's own address, as the kubelet probes the pod IP.
+      healthcheck: {
+        test: ['CMD', 'python', '-c', `import socket, urllib.request; urllib.request.urlopen('http://%s:${service.port}${BACKEND_CONTRACT.probes.readiness}' % socket.gethostname(), timeout=2)`],
+        interval: '10s',
+        timeout: '3s',
+        retries: 6,
+        start_period: '120s',
+      },
+      mem_limit: memLimit(workload.resources.limits.memory),
+      stop_grace_period: '30s',
+      restart: 'unless-stopped',
+    };
   };
 
   const services = {
@@ -110,9 +142,8 @@ export function composeDocument(config: EnvironmentConfig) {
         POSTGRES_INITDB_ARGS: initdbArgs(patroni.bootstrap.initdb),
         // Memory parameters come from the config (the -c flags), not from timescaledb-tune.
         NO_TS_TUNE: 'true',
-        POSTGRES_APP_PASSWORD: ref('POSTGRES_APP_PASSWORD'),
-        POSTGRES_ANALYST_PASSWORD: ref('POSTGRES_ANALYST_PASSWORD'),
-        POSTGRES_POOLER_PASSWORD: ref('POSTGRES_POOLER_PASSWORD'),
+        // The passwords init.sql sets for the roles something local logs in with (services table, INIT_SQL_PASSWORDS).
+        ...Object.fromEntries(table.databaseRoles.filter((r) => r.compose).map((r) => [composePasswordVariable(r), ref(composePasswordVariable(r))])),
       },
       volumes: [
         { type: 'volume', source: 'postgres-data', target: PG_PATHS.volume },
@@ -147,7 +178,7 @@ export function composeDocument(config: EnvironmentConfig) {
       image: imageRef(IMAGES.redis),
       ...restricted(IMAGES.redis.uid),
       command: ['/bin/sh', COMPOSE_MOUNTS.redisStart],
-      environment: { REDIS_DEFAULT_PASSWORD: ref('REDIS_DEFAULT_PASSWORD'), REDIS_APP_PASSWORD: ref('REDIS_APP_PASSWORD') },
+      environment: Object.fromEntries(table.redisUsers.filter((u) => u.compose).map((u) => [composeRedisVariable(u), ref(composeRedisVariable(u))])),
       volumes: [{ type: 'volume', source: 'redis-data', target: REDIS_PATHS.data }, bind('redis/redis.conf', COMPOSE_MOUNTS.redisConf), bind('redis/start.sh', COMPOSE_MOUNTS.redisStart)],
       tmpfs: [REDIS_PATHS.acl, '/tmp'],
       ports: [port(svc.redis.port)],
@@ -168,26 +199,7 @@ export function composeDocument(config: EnvironmentConfig) {
       mem_limit: memLimit(MONITORING_CONTAINER_RESOURCES.jaeger.limits.memory),
       restart: 'unless-stopped',
     },
-    [host.backend]: {
-      image: imageRef(config.app.backend.image),
-      ...restricted(APP_UID),
-      environment: backendEnv,
-      volumes: [bind('backend/auth-policy.json', `${COMPOSE_MOUNTS.authPolicyDir}/${AUTH_POLICY_FILE}`)],
-      tmpfs: ['/tmp'],
-      ports: [port(svc.backend.port), port(svc.backend.metricsPort!)],
-      depends_on: { [host.pgbouncer]: healthy, [host.redis]: healthy, [host.jaeger]: { condition: 'service_started' } },
-      // The readiness endpoint on the container's own address, as the kubelet probes the pod IP.
-      healthcheck: {
-        test: ['CMD', 'python', '-c', `import socket, urllib.request; urllib.request.urlopen('http://%s:${svc.backend.port}/readyz' % socket.gethostname(), timeout=2)`],
-        interval: '10s',
-        timeout: '3s',
-        retries: 6,
-        start_period: '120s',
-      },
-      mem_limit: memLimit(config.app.backend.resources.limits.memory),
-      stop_grace_period: '30s',
-      restart: 'unless-stopped',
-    },
+    ...Object.fromEntries(table.appServices.map((s) => [s.name, appService(s)])),
     [host.frontend]: {
       image: imageRef(config.app.frontend.image),
       ...restricted(APP_UID),

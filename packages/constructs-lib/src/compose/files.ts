@@ -2,7 +2,8 @@ import { stringify } from 'yaml';
 import type { EnvironmentConfig } from '../config/schema';
 import { authPolicyDocument } from '../k8s/auth-policy';
 import { initSql, PG_PATHS, PG_ROLES, pgbouncerIni } from '../k8s/postgres/postgres-files';
-import { aclTemplate, REDIS_PATHS, REDIS_USERS, redisConf } from '../k8s/redis/redis-files';
+import { aclTemplate, REDIS_PATHS, redisConf } from '../k8s/redis/redis-files';
+import { composePasswordVariable, composeRedisVariable, passwordVariable, platformCreatedRoles, PLATFORM_SERVICE_TABLE, secretSuffix } from '../naming/services';
 import type { PlatformNames } from '../naming/naming';
 import { jaegerConfig } from '../k8s/monitoring/jaeger-config';
 
@@ -52,17 +53,11 @@ export function initSqlVariables(sql: string): string[] {
  * with; empty for the roles of cluster-only components (PostgreSQL stores no password for an empty one, so those
  * roles exist, with the cluster's grants, but cannot log in).
  */
-export const INIT_SQL_PASSWORDS: Readonly<Record<string, string | null>> = {
-  app_password: 'POSTGRES_APP_PASSWORD',
-  analyst_password: 'POSTGRES_ANALYST_PASSWORD',
-  pooler_password: 'POSTGRES_POOLER_PASSWORD',
-  // postgres_exporter / pgbouncer_exporter: not run locally.
-  monitoring_password: null,
-  // pgBackRest backup jobs: not run locally.
-  backup_password: null,
-  // Patroni pg_rewind: a single server has nothing to rewind.
-  rewind_password: null,
-};
+export const INIT_SQL_PASSWORDS: Readonly<Record<string, string | null>> = Object.fromEntries(
+  // From the services table: a role with `compose` gets its password from .env; the others (exporters, pgBackRest
+  // backup jobs, Patroni's pg_rewind: nothing local runs them) get none.
+  platformCreatedRoles(PLATFORM_SERVICE_TABLE).map((r) => [passwordVariable(r), r.compose ? composePasswordVariable(r) : null]),
+);
 
 /**
  * The init hook. The cluster runs init.sql once through Patroni's post_bootstrap (postBootstrapScript); the image's
@@ -134,10 +129,10 @@ exec pgbouncer ${COMPOSE_MOUNTS.pgbouncerIni}
 }
 
 /** The ACL users the local stack needs (admin + backend), with the cluster's rules, passwords from the environment. */
-export const COMPOSE_REDIS_USERS: Readonly<Record<string, { placeholder: string; env: string }>> = {
-  [REDIS_USERS.default]: { placeholder: '{{ .default }}', env: 'REDIS_DEFAULT_PASSWORD' },
-  [REDIS_USERS.app]: { placeholder: '{{ .app }}', env: 'REDIS_APP_PASSWORD' },
-};
+export const COMPOSE_REDIS_USERS: Readonly<Record<string, { placeholder: string; env: string }>> = Object.fromEntries(
+  // From the services table: the Redis users with `compose` (the admin user and the application services').
+  PLATFORM_SERVICE_TABLE.redisUsers.filter((u) => u.compose).map((u) => [u.user, { placeholder: `{{ .${secretSuffix(u.secret)} }}`, env: composeRedisVariable(u) }]),
+);
 
 function composeAclLines(): string[] {
   const lines = aclTemplate().split('\n');

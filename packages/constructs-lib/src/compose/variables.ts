@@ -1,5 +1,6 @@
 import type { EnvironmentConfig } from '../config/schema';
 import type { PlatformSecretKey } from '../naming/naming';
+import { composePasswordVariable, composeRedisVariable, patroniRole, PLATFORM_SERVICE_TABLE } from '../naming/services';
 
 /**
  * The variables docker-compose.yaml interpolates: every secret of the local stack, read from a git-ignored `.env`
@@ -16,18 +17,17 @@ export interface ComposeVariable {
 }
 
 export function composeVariables(config: EnvironmentConfig): ComposeVariable[] {
+  // From the services table (naming/services.ts): the superuser, the roles and Redis users something local logs in
+  // with (required ones first), then the application services' own secrets.
+  const table = PLATFORM_SERVICE_TABLE;
+  const requiredFirst = <T extends { readonly compose?: { readonly required: boolean } }>(xs: readonly T[]) => [...xs.filter((x) => x.compose?.required), ...xs.filter((x) => x.compose && !x.compose.required)];
+  const superuser = patroniRole(table, 'superuser');
+  const secretKey = (key: string) => key as PlatformSecretKey;
   const vars: ComposeVariable[] = [
-    { name: 'POSTGRES_PASSWORD', required: true, clusterSecret: 'postgres/superuser', description: 'PostgreSQL superuser (postgres).' },
-    { name: 'POSTGRES_APP_PASSWORD', required: true, clusterSecret: 'postgres/app', description: 'PostgreSQL application role (optibid_app); the backend logs in with it through PgBouncer.' },
-    { name: 'POSTGRES_POOLER_PASSWORD', required: true, clusterSecret: 'postgres/pooler', description: 'PgBouncer auth_user (pgbouncer), used for its auth_query lookups.' },
-    { name: 'POSTGRES_ANALYST_PASSWORD', required: false, clusterSecret: 'postgres/analyst', description: 'Read-only analyst role (optibid_analyst). Empty: the role exists but cannot log in.' },
-    { name: 'REDIS_DEFAULT_PASSWORD', required: true, clusterSecret: 'redis/default', description: 'Redis default (admin) ACL user; also used by the healthcheck and the slot assignment.' },
-    { name: 'REDIS_APP_PASSWORD', required: true, clusterSecret: 'redis/app', description: 'Redis ACL user of the backend (optibid_app).' },
-    { name: 'APP_SECRET_KEY', required: true, clusterSecret: 'app/secret-key', description: 'Backend SECRET_KEY (any long random string locally).' },
-    { name: 'APP_JWT_SECRET_KEY', required: true, clusterSecret: 'app/jwt-secret-key', description: 'Backend JWT_SECRET_KEY (any long random string locally).' },
-    { name: 'STRIPE_SECRET_KEY', required: false, clusterSecret: 'stripe', description: 'Stripe API secret key: a test-mode key (sk_test_...) or empty.' },
-    { name: 'STRIPE_WEBHOOK_SECRET', required: false, clusterSecret: 'stripe', description: 'Stripe webhook signing secret (whsec_...) or empty.' },
-    { name: 'SENTRY_DSN', required: false, clusterSecret: 'sentry', description: 'Sentry DSN of the backend; empty disables error reporting.' },
+    { name: 'POSTGRES_PASSWORD', required: true, clusterSecret: secretKey(superuser.secret), description: `PostgreSQL superuser (${superuser.role}).` },
+    ...requiredFirst(table.databaseRoles).map((r) => ({ name: composePasswordVariable(r), required: r.compose!.required, clusterSecret: secretKey(r.secret), description: r.compose!.description })),
+    ...requiredFirst(table.redisUsers).map((u) => ({ name: composeRedisVariable(u), required: u.compose!.required, clusterSecret: secretKey(u.secret), description: u.compose!.description })),
+    ...table.appServices.flatMap((s) => s.secrets.flatMap((e) => (e === 'contract' ? [] : [{ name: e.compose.variable, required: e.compose.required, clusterSecret: secretKey(e.from), description: e.compose.description }]))),
   ];
   if (config.auth.sso.oidc) vars.push({ name: 'OIDC_CLIENT_SECRET', required: false, clusterSecret: 'sso', description: `OIDC client secret of ${config.auth.sso.oidc.clientId} at ${config.auth.sso.oidc.issuerUrl}.` });
   return vars;

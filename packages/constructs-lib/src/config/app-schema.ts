@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { cpuMillis, isCpuQuantity, isMemoryQuantity, memoryBytes } from '../util/quantity';
+import { PLATFORM_SERVICE_TABLE } from '../naming/services';
 
 /**
  * The parts of the environment config the in-cluster platform reads: application workloads, ingress, the
@@ -37,6 +38,13 @@ export type ImageConfig = z.output<typeof imageSchema>;
 const workloadSchema = z.object({ image: imageSchema, resources: resourcesSchema }).strict();
 export type WorkloadConfig = z.output<typeof workloadSchema>;
 
+/** The image and size of an application service: `app.backend`, or `app.services.<name>`. */
+export function appServiceWorkload(app: { readonly backend: WorkloadConfig; readonly services: Readonly<Record<string, WorkloadConfig>> }, name: string): WorkloadConfig {
+  const w = name === 'backend' ? app.backend : app.services[name];
+  if (!w) throw new Error(`app.services.${name}: no image and resources for the application service '${name}'`);
+  return w;
+}
+
 export const appSchema = z
   .object({
     /** HPA bounds of backend and frontend. */
@@ -44,6 +52,12 @@ export const appSchema = z
     maxReplicas: z.number().int().min(1),
     backend: workloadSchema,
     frontend: workloadSchema,
+    /**
+     * Image and size of every further application service of the services table (naming/services.ts), by name;
+     * exactly the table's services besides the backend. Scaled by the same HPA bounds.
+     * @default {}
+     */
+    services: z.record(z.string(), workloadSchema).default({}),
     /**
      * Further namespaces whose pods may call the backend (besides the ingress controller and the frontend); each
      * must be a namespace of the platform.
@@ -143,11 +157,20 @@ export function checkAppRules(
   // Field rules do not stop cross-field rules: compare only quantities that parsed (the rest are reported already).
   const cpuOk = (q: string | undefined) => q !== undefined && isCpuQuantity(q);
   const memOk = (q: string) => isMemoryQuantity(q);
-  for (const w of ['backend', 'frontend'] as const) {
-    const r = app[w].resources;
-    if (memOk(r.requests.memory) && memOk(r.limits.memory) && memoryBytes(r.requests.memory) > memoryBytes(r.limits.memory)) issue(['app', w, 'resources', 'requests', 'memory'], `request ${r.requests.memory} exceeds the limit ${r.limits.memory}`);
-    if (cpuOk(r.requests.cpu) && cpuOk(r.limits.cpu) && cpuMillis(r.requests.cpu) > cpuMillis(r.limits.cpu!)) issue(['app', w, 'resources', 'requests', 'cpu'], `request ${r.requests.cpu} exceeds the limit ${r.limits.cpu}`);
+  const workloads: [(string | number)[], WorkloadConfig][] = [
+    [['app', 'backend'], app.backend],
+    [['app', 'frontend'], app.frontend],
+    ...Object.entries(app.services).map(([name, w]): [(string | number)[], WorkloadConfig] => [['app', 'services', name], w]),
+  ];
+  for (const [p, w] of workloads) {
+    const r = w.resources;
+    if (memOk(r.requests.memory) && memOk(r.limits.memory) && memoryBytes(r.requests.memory) > memoryBytes(r.limits.memory)) issue([...p, 'resources', 'requests', 'memory'], `request ${r.requests.memory} exceeds the limit ${r.limits.memory}`);
+    if (cpuOk(r.requests.cpu) && cpuOk(r.limits.cpu) && cpuMillis(r.requests.cpu) > cpuMillis(r.limits.cpu!)) issue([...p, 'resources', 'requests', 'cpu'], `request ${r.requests.cpu} exceeds the limit ${r.limits.cpu}`);
   }
+  // Every application service of the services table has an image and size here, and nothing else does.
+  const tableServices = PLATFORM_SERVICE_TABLE.appServices.map((s) => s.name).filter((n) => n !== 'backend');
+  for (const name of tableServices) if (!(name in app.services)) issue(['app', 'services'], `the services table has the application service '${name}': give it an image and resources here`);
+  for (const name of Object.keys(app.services)) if (!tableServices.includes(name)) issue(['app', 'services', name], `no application service '${name}' in the services table (naming/services.ts)${name === 'backend' || name === 'frontend' ? ` (${name} is app.${name})` : ''}`);
   app.extraBackendClientNamespaces.forEach((ns, i) => {
     if (!knownNamespaces.includes(ns)) issue(['app', 'extraBackendClientNamespaces', i], `unknown namespace '${ns}' in a network policy peer (known: ${knownNamespaces.join(', ')})`);
   });

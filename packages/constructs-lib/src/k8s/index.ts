@@ -14,6 +14,8 @@ export * from './pod-security';
 export * from './postgres/postgres-files';
 export * from './postgres/postgres-cluster';
 export * from './postgres/pgbouncer';
+export * from './postgres/role-reconcile';
+export * from './postgres/role-reconcile-files';
 export * from './postgres/postgres-backups';
 export * from './postgres/cluster-ca';
 export * from './redis/redis-files';

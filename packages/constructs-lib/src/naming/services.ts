@@ -225,22 +225,22 @@ export function secretSuffix(secret: string): string {
 }
 
 /** Key of the role's password in the postgres-credentials Secret and post-bootstrap.sh's environment: `APP_PASSWORD`. */
-export function passwordEnv(role: Pick<DatabaseRoleSpec, 'secret'>): string {
+export function passwordEnv(role: { readonly secret: string }): string {
   return `${secretSuffix(role.secret).toUpperCase().replace(/[^A-Z0-9]/g, '_')}_PASSWORD`;
 }
 
 /** The psql variable the init and reconcile SQL read the password from: `app_password`. */
-export function passwordVariable(role: Pick<DatabaseRoleSpec, 'secret'>): string {
+export function passwordVariable(role: { readonly secret: string }): string {
   return passwordEnv(role).toLowerCase();
 }
 
 /** The docker compose variable of a role's password: `POSTGRES_APP_PASSWORD`. */
-export function composePasswordVariable(role: Pick<DatabaseRoleSpec, 'secret'>): string {
+export function composePasswordVariable(role: { readonly secret: string }): string {
   return `POSTGRES_${passwordEnv(role)}`;
 }
 
 /** The docker compose variable of a Redis user's password: `REDIS_APP_PASSWORD`. */
-export function composeRedisVariable(user: Pick<RedisUserSpec, 'secret'>): string {
+export function composeRedisVariable(user: { readonly secret: string }): string {
   return `REDIS_${secretSuffix(user.secret).toUpperCase().replace(/[^A-Z0-9]/g, '_')}_PASSWORD`;
 }
 
@@ -405,3 +405,10 @@ export function serviceSecretKeys(table: ServiceTable, service: AppServiceSpec):
   const marks = service.secrets.includes('contract') ? service.secrets : [...service.secrets, 'contract' as const];
   return marks.flatMap((e) => (e === 'contract' ? contractSecretKeys(table, service) : [{ key: e.key, from: e.from, property: e.property }]));
 }
+
+/**
+ * The role-reconcile Job (k8s/postgres/role-reconcile.ts): its name prefix (`<prefix>-<hash>`) and the
+ * app.kubernetes.io/name of its pods. The push deploy applies it once the data tier rolled out and waits for it to
+ * complete before the application tier (packages/delivery/src/deploy/apply-order.ts, gate Jobs).
+ */
+export const ROLE_RECONCILE_JOB = 'postgres-roles';

@@ -54,7 +54,11 @@ export function namespaceRequirement(workloads: readonly WorkloadFootprint[]): N
 
 /** The application namespace's workloads (backend and frontend, both scaled by the app HPA bounds). */
 export function appWorkloadFootprints(cfg: Pick<EnvironmentConfig, 'app'>): WorkloadFootprint[] {
-  return (['backend', 'frontend'] as const).map((name) => ({ name, maxReplicas: cfg.app.maxReplicas, resources: cfg.app[name].resources }));
+  return [
+    ...(['backend', 'frontend'] as const).map((name) => ({ name, maxReplicas: cfg.app.maxReplicas, resources: cfg.app[name].resources })),
+    // The further application services of the services table (app.services), on the same HPA bounds.
+    ...Object.entries(cfg.app.services ?? {}).map(([name, w]) => ({ name, maxReplicas: cfg.app.maxReplicas, resources: w.resources })),
+  ];
 }
 
 /** One pod's resources: the sum of its containers'. */

@@ -5,7 +5,7 @@
  * `_cluster` for cluster-scoped objects; kind and name are read back from the file name.
  */
 import { CLUSTER_SCOPED_DIR } from '@optibid/rendered';
-import { deliveryNamespaceOrder, deliveryPhases, EXTERNAL_SECRET_KIND, type PlatformNames } from '@optibid/constructs-lib';
+import { deliveryNamespaceOrder, deliveryPhases, EXTERNAL_SECRET_KIND, type PlatformNames, ROLE_RECONCILE_JOB } from '@optibid/constructs-lib';
 
 export const CLUSTER_DIR = CLUSTER_SCOPED_DIR;
 
@@ -34,6 +34,12 @@ export interface NamespaceStep {
   readonly files: readonly string[];
   /** Deployments, StatefulSets and DaemonSets of the namespace: what `kubectl rollout status` waits for. */
   readonly workloads: readonly Workload[];
+  /**
+   * Gate Jobs of the namespace (files): applied only once its workloads rolled out, and waited for until they
+   * complete before the next namespace is applied. The role-reconcile Job is one: the application tier must not
+   * start with a database role the data tier does not have yet.
+   */
+  readonly gateJobs: readonly string[];
 }
 
 export interface ApplyPlan {
@@ -53,6 +59,16 @@ export interface ApplyPlan {
  */
 export function namespaceOrder(namespaces: PlatformNames['namespaces']): string[] {
   return deliveryNamespaceOrder(deliveryPhases(namespaces));
+}
+
+/**
+ * Name prefixes (`<prefix>-<hash>`) of the Jobs a namespace step runs after its rollouts and waits for: the
+ * role-reconcile Job of the data tier (constructs-lib naming/services.ts).
+ */
+export const GATE_JOB_PREFIXES: readonly string[] = [ROLE_RECONCILE_JOB];
+
+export function isGateJob(m: Pick<ManifestFile, 'kind' | 'name'>): boolean {
+  return m.kind === 'job' && GATE_JOB_PREFIXES.some((p) => m.name.startsWith(`${p}-`));
 }
 
 export function parseManifestPath(rel: string): ManifestFile | undefined {
@@ -93,7 +109,11 @@ export function planApplyOrder(listing: readonly string[], order: readonly strin
   const extra = namespaceDirs.filter((d) => !order.includes(d)).sort();
   const namespaces = [...known, ...extra].map((ns) => {
     const files = byDir.get(ns) ?? [];
-    return { namespace: ns, dir: ns, files, workloads: workloadsOf(ns, files) };
+    const gateJobs = files.filter((f) => {
+      const m = parseManifestPath(f);
+      return m !== undefined && isGateJob(m);
+    });
+    return { namespace: ns, dir: ns, files, workloads: workloadsOf(ns, files), gateJobs };
   });
   const externalSecrets = namespaces
     .map((s) => ({ namespace: s.namespace, files: s.files.filter((f) => parseManifestPath(f)?.kind === EXTERNAL_SECRET_KIND.toLowerCase()) }))

@@ -9,9 +9,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { ApplyPlan, ManifestFile, Workload } from './apply-order';
+import { type ApplyPlan, type ManifestFile, parseManifestPath, type Workload } from './apply-order';
 import { namespaceApplysetId, writeManifestCopies } from './applyset';
-import { applyClusterScoped, applyFiles, applyNamespaceSet, cdkDeploy, waitExternalSecrets } from './commands';
+import { applyClusterScoped, applyFiles, applyNamespaceSet, cdkDeploy, jobLogs, waitExternalSecrets, waitJobComplete } from './commands';
 import type { DeployContext } from './context';
 import { environmentStacks, logUnprunedClusterObjects } from './plan';
 import { firstLine } from './runner';
@@ -86,15 +86,61 @@ export async function applyKubernetes(ctx: DeployContext, plan: ApplyPlan, progr
 
   for (const [i, step] of plan.namespaces.entries()) {
     const label = `(${stepLetter(i)}) ${step.namespace}`;
-    ctx.log.info(`apply ${label}: ${step.files.length} files as ApplySet ${ctx.names.prefix}-applyset, pruning inside ${step.namespace} only`);
     progress.appliedNamespaces.push(step.namespace);
-    const r = await ctx.runner.run(applyNamespaceSet(ctx.kubeContext, ctx.names.prefix, step.namespace, at(step.dir)), { echo: true });
-    if (r.code !== 0) return failed(label, r);
+    const gates = step.gateJobs;
+    if (gates.length === 0) {
+      ctx.log.info(`apply ${label}: ${step.files.length} files as ApplySet ${ctx.names.prefix}-applyset, pruning inside ${step.namespace} only`);
+      const r = await ctx.runner.run(applyNamespaceSet(ctx.kubeContext, ctx.names.prefix, step.namespace, at(step.dir)), { echo: true });
+      if (r.code !== 0) return failed(label, r);
+    } else {
+      // Everything but the gate Jobs first (as the same ApplySet: an older gate Job is pruned here), so they start
+      // only once the namespace's workloads run the new revision.
+      const rest = step.files.filter((f) => !gates.includes(f));
+      ctx.log.info(`apply ${label}: ${rest.length} files as ApplySet ${ctx.names.prefix}-applyset, pruning inside ${step.namespace} only; ${gates.length} gate Job(s) after the rollouts`);
+      const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'optibid-gate-'));
+      try {
+        // Plain copies: the ApplySet apply refuses input that carries the ApplySet label already.
+        const dir = path.join(tmp, step.dir);
+        fs.mkdirSync(dir, { recursive: true });
+        for (const f of rest) fs.copyFileSync(path.join(ctx.repoRoot, ctx.k8sDir, f), path.join(dir, path.basename(f)));
+        const r = await ctx.runner.run(applyNamespaceSet(ctx.kubeContext, ctx.names.prefix, step.namespace, dir), { echo: true });
+        if (r.code !== 0) return failed(label, r);
+      } finally {
+        fs.rmSync(tmp, { recursive: true, force: true });
+      }
+    }
     const rollout = await waitForRollouts(ctx, step.workloads);
     if (!rollout.ok && rollout.failed) {
       if (rollout.failed.kind === 'deployment') progress.failedRollouts.push(rollout.failed);
       return { step: 'verify', check: `${label}: rollout ${rollout.failed.kind}/${rollout.failed.name}`, detail: rollout.detail ?? '' };
     }
+    if (gates.length > 0) {
+      const gateFailure = await runGateJobs(ctx, step, label);
+      if (gateFailure) return gateFailure;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The gate Jobs of a namespace step, once its workloads rolled out: the whole namespace directory again as the
+ * ApplySet (it adds the Jobs and changes nothing else), then a wait for every gate Job to complete. A Job that does
+ * not complete within the rollout timeout fails the step: the next namespace is not applied.
+ */
+async function runGateJobs(ctx: DeployContext, step: ApplyPlan['namespaces'][number], label: string): Promise<StepFailure | undefined> {
+  const jobs = step.gateJobs.map((f) => parseManifestPath(f)!.name);
+  ctx.log.info(`apply ${label}: gate Job(s) ${jobs.map((j) => `job/${j}`).join(', ')}, now that ${step.namespace} rolled out`);
+  const r = await ctx.runner.run(applyNamespaceSet(ctx.kubeContext, ctx.names.prefix, step.namespace, `${ctx.k8sDir}/${step.dir}`), { echo: true });
+  if (r.code !== 0) return { step: 'apply', check: `${label}: gate Jobs`, detail: `exit ${r.code}: ${firstLine(r.stderr) || 'see output above'}` };
+  for (const job of jobs) {
+    const w = await ctx.runner.run(waitJobComplete(ctx.kubeContext, step.namespace, job, ctx.rolloutTimeout), { echo: true });
+    if (w.code !== 0) {
+      const logs = await ctx.runner.run(jobLogs(ctx.kubeContext, step.namespace, job));
+      const last = logs.stdout.trim().split('\n').slice(-1)[0] ?? '';
+      ctx.log.error(`FAIL job/${job} in ${step.namespace} did not complete${last ? `: ${last}` : ''}`);
+      return { step: 'verify', check: `${label}: job/${job}`, detail: `did not complete within ${ctx.rolloutTimeout} (exit ${w.code}: ${firstLine(w.stderr) || 'no output'})${last ? `; last log line: ${last}` : ''}` };
+    }
+    ctx.log.info(`PASS job/${job} in ${step.namespace} completed`);
   }
   return undefined;
 }

@@ -95,6 +95,16 @@ export function rolloutStatus(context: string, namespace: string, kind: string, 
   return kubectl(context, ['rollout', 'status', '-n', namespace, `${kind}/${name}`, `--timeout=${timeout}`]);
 }
 
+/** Waits until a Job has completed (its Complete condition); a Job that fails keeps it false until the timeout. */
+export function waitJobComplete(context: string, namespace: string, name: string, timeout: string): CommandSpec {
+  return kubectl(context, ['wait', '--for=condition=complete', `job/${name}`, '-n', namespace, `--timeout=${timeout}`]);
+}
+
+/** The last lines of a Job's pod log, for the failure report. */
+export function jobLogs(context: string, namespace: string, name: string): CommandSpec {
+  return kubectl(context, ['logs', `job/${name}`, '-n', namespace, '--tail=20']);
+}
+
 export function rolloutUndo(context: string, namespace: string, kind: string, name: string): CommandSpec {
   return kubectl(context, ['rollout', 'undo', '-n', namespace, `${kind}/${name}`]);
 }

@@ -10,10 +10,11 @@ import {
   PlatformExternalSecret,
   PRIORITY_CLASSES,
   recommendedLabels,
+  type SecretKeyRef,
   StrictMtls,
   TlsCertificate,
 } from '@optibid/constructs-lib/k8s';
-import { APP_UID, imageRef, PLATFORM_VERSION } from '@optibid/constructs-lib';
+import { APP_UID, appServiceWorkload, BACKEND_CONTRACT, calledBy, contractEnvironment, type ContractEndpoints, imageRef, PLATFORM_VERSION, serviceSecretKeys } from '@optibid/constructs-lib';
 import type { PlatformChartProps } from './chart-props';
 
 /** Where the backend reads its auth policy. */
@@ -34,81 +35,76 @@ export class AppChart extends Chart {
     const svc = names.services;
     const app = config.app;
     const instance = (name: string) => `${name}-${config.name}`;
-    const backendLabels = { name: svc.backend.name, instance: instance(svc.backend.name), component: 'api', partOf: names.prefix, version: app.backend.image.tag };
     const frontendLabels = { name: svc.frontend.name, instance: instance(svc.frontend.name), component: 'web', partOf: names.prefix, version: app.frontend.image.tag };
     const configLabels = (name: string) => recommendedLabels({ name, instance: instance(name), component: 'api', partOf: names.prefix, version: PLATFORM_VERSION });
 
-    // Configuration: plain settings as environment, the auth policy as a file, secrets through ExternalSecrets.
-    const backendEnv: Record<string, string> = {
-      ENVIRONMENT: config.name,
-      DATABASE_HOST: `${svc.pgbouncer.name}.${svc.pgbouncer.namespace}.svc.cluster.local`,
-      DATABASE_PORT: String(svc.pgbouncer.port),
-      DATABASE_NAME: names.database.name,
-      DATABASE_USER: names.database.appRole,
-      DATABASE_SSLMODE: 'require',
-      REDIS_HOST: `${svc.redis.name}.${svc.redis.namespace}.svc.cluster.local`,
-      REDIS_PORT: String(svc.redis.port),
-      REDIS_CLUSTER_MODE: 'true',
-      OTEL_EXPORTER_OTLP_ENDPOINT: `http://${svc.tracing.name}.${svc.tracing.namespace}.svc.cluster.local:${svc.tracing.port}`,
-      OTEL_SERVICE_NAME: svc.backend.name,
-      AUTH_POLICY_FILE: `${AUTH_POLICY_DIR}/${AUTH_POLICY_FILE}`,
-      CORS_ALLOWED_ORIGINS: `https://${config.ingress.appHost}`,
-      METRICS_PORT: String(svc.backend.metricsPort),
+    // The application services of the services table (naming/services.ts: the backend, and any further service):
+    // each gets the backend contract's configuration (ConfigMap <name>-config), its secrets (ExternalSecret
+    // <name>-secrets) and a workload whose network policies follow its table row. The public API (the backend) also
+    // reads the auth policy, is routed by the ingress controller and reaches the Internet.
+    const table = names.serviceTable;
+    const endpoints: ContractEndpoints = {
+      environment: config.name,
+      database: { host: `${svc.pgbouncer.name}.${svc.pgbouncer.namespace}.svc.cluster.local`, port: svc.pgbouncer.port, name: names.database.name, sslmode: 'require' },
+      redis: { host: `${svc.redis.name}.${svc.redis.namespace}.svc.cluster.local`, port: svc.redis.port },
+      otlpEndpoint: `http://${svc.tracing.name}.${svc.tracing.namespace}.svc.cluster.local:${svc.tracing.port}`,
     };
-    new k8s.KubeConfigMap(this, 'BackendConfig', { metadata: { name: 'backend-config', namespace: ns, labels: configLabels('backend-config') }, data: backendEnv });
     const authPolicy = new AuthPolicyConfigMap(this, 'AuthPolicy', { name: 'auth-policy', namespace: ns, labels: configLabels('auth-policy'), auth: config.auth, oidcClientSecretEnv: OIDC_CLIENT_SECRET_ENV });
-
-    const secretLabels = configLabels('backend-secrets');
-    new PlatformExternalSecret(this, 'BackendSecrets', {
-      name: 'backend-secrets',
-      namespace: ns,
-      labels: secretLabels,
-      names,
-      keys: [
-        { key: 'SECRET_KEY', from: 'app/secret-key', property: 'value' },
-        { key: 'JWT_SECRET_KEY', from: 'app/jwt-secret-key', property: 'value' },
-        { key: 'DATABASE_PASSWORD', from: 'postgres/app', property: 'password' },
-        { key: 'REDIS_USERNAME', from: 'redis/app', property: 'username' },
-        { key: 'REDIS_PASSWORD', from: 'redis/app', property: 'password' },
-        { key: 'STRIPE_SECRET_KEY', from: 'stripe', property: 'secret_key' },
-        { key: 'STRIPE_WEBHOOK_SECRET', from: 'stripe', property: 'webhook_secret' },
-        { key: 'SENTRY_DSN', from: 'sentry', property: 'dsn' },
-        ...(config.auth.sso.oidc ? [{ key: OIDC_CLIENT_SECRET_ENV, from: 'sso' as const, property: 'oidc_client_secret' }] : []),
-      ],
-    });
-    new k8s.KubeConfigMap(this, 'FrontendConfig', {
-      metadata: { name: 'frontend-config', namespace: ns, labels: configLabels('frontend-config') },
-      data: { NEXT_PUBLIC_API_URL: `https://${config.ingress.apiHost}`, API_INTERNAL_URL: `http://${svc.backend.name}.${ns}.svc.cluster.local:${svc.backend.port}`, NODE_ENV: 'production' },
-    });
-
     const ingressPeer = { namespace: names.namespaces.ingress };
     const common = { namespace: ns, runAsUser: APP_UID, replicas: { min: app.minReplicas, max: app.maxReplicas }, priorityClassName: PRIORITY_CLASSES.app.name, monitoringNamespace: names.namespaces.monitoring };
 
-    new AppWorkload(this, 'Backend', {
-      ...common,
-      labels: backendLabels,
-      image: imageRef(app.backend.image),
-      port: { name: 'http', port: svc.backend.port },
-      metricsPort: { name: 'metrics', port: svc.backend.metricsPort! },
-      resources: app.backend.resources,
-      probes: { livenessPath: '/healthz', readinessPath: '/readyz' },
-      envFrom: { configMaps: ['backend-config'], secrets: ['backend-secrets'] },
-      configFiles: { [AUTH_POLICY_DIR]: 'auth-policy' },
-      // A config change rolls the pods (env and files are read at start-up).
-      podAnnotations: configChecksum(backendEnv, { [AUTH_POLICY_FILE]: authPolicy.content }),
-      ingressFrom: [
-        { ...ingressPeer, ports: [svc.backend.port] },
-        { namespace: ns, service: svc.frontend.name, ports: [svc.backend.port] },
-        ...app.extraBackendClientNamespaces.map((n) => ({ namespace: n, ports: [svc.backend.port] })),
-      ],
-      egressTo: [
-        { namespace: svc.pgbouncer.namespace, service: svc.pgbouncer.name, ports: [svc.pgbouncer.port] },
-        // Redis cluster mode: clients follow MOVED redirects to every node, on the client port.
-        { namespace: svc.redis.namespace, service: svc.redis.name, ports: [svc.redis.port] },
-        { namespace: svc.tracing.namespace, service: svc.tracing.workload!, ports: [svc.tracing.port, svc.tracing.httpPort!] },
-      ],
-      // Stripe, the SSO identity providers and SMTP live outside the VPC: HTTPS and submission only, never the VPC.
-      egressToCidrs: [{ cidr: '0.0.0.0/0', except: [config.network.vpcCidr, '169.254.169.254/32'], ports: [443, 587] }],
+    for (const service of table.appServices) {
+      const id = service.name.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase());
+      const workload = appServiceWorkload(app, service.name);
+      const publicApi = service.publicApi === true;
+      const env = contractEnvironment(table, service, endpoints, {
+        extra: publicApi ? { AUTH_POLICY_FILE: `${AUTH_POLICY_DIR}/${AUTH_POLICY_FILE}`, CORS_ALLOWED_ORIGINS: `https://${config.ingress.appHost}` } : {},
+      });
+      const configName = `${service.name}-config`;
+      const secretsName = `${service.name}-secrets`;
+      new k8s.KubeConfigMap(this, `${id}Config`, { metadata: { name: configName, namespace: ns, labels: configLabels(configName) }, data: env });
+      new PlatformExternalSecret(this, `${id}Secrets`, {
+        name: secretsName,
+        namespace: ns,
+        labels: configLabels(secretsName),
+        names,
+        keys: [
+          ...serviceSecretKeys(table, service).map((k) => ({ ...k, from: k.from as SecretKeyRef['from'] })),
+          ...(publicApi && config.auth.sso.oidc ? [{ key: OIDC_CLIENT_SECRET_ENV, from: 'sso' as const, property: 'oidc_client_secret' }] : []),
+        ],
+      });
+      new AppWorkload(this, id, {
+        ...common,
+        labels: { name: service.name, instance: instance(service.name), component: service.component, partOf: names.prefix, version: workload.image.tag },
+        image: imageRef(workload.image),
+        port: { name: 'http', port: service.port },
+        metricsPort: { name: 'metrics', port: service.metricsPort },
+        resources: workload.resources,
+        probes: { livenessPath: BACKEND_CONTRACT.probes.liveness, readinessPath: BACKEND_CONTRACT.probes.readiness },
+        envFrom: { configMaps: [configName], secrets: [secretsName] },
+        ...(publicApi ? { configFiles: { [AUTH_POLICY_DIR]: 'auth-policy' } } : {}),
+        // A config change rolls the pods (env and files are read at start-up).
+        podAnnotations: publicApi ? configChecksum(env, { [AUTH_POLICY_FILE]: authPolicy.content }) : configChecksum(env),
+        ingressFrom: [
+          ...(publicApi ? [{ ...ingressPeer, ports: [service.port] }] : []),
+          ...service.callers.map((caller) => ({ namespace: ns, service: caller, ports: [service.port] })),
+          ...(publicApi ? app.extraBackendClientNamespaces.map((n) => ({ namespace: n, ports: [service.port] })) : []),
+        ],
+        egressTo: [
+          ...(service.database !== undefined ? [{ namespace: svc.pgbouncer.namespace, service: svc.pgbouncer.name, ports: [svc.pgbouncer.port] }] : []),
+          // Redis cluster mode: clients follow MOVED redirects to every node, on the client port.
+          ...(service.redis !== undefined ? [{ namespace: svc.redis.namespace, service: svc.redis.name, ports: [svc.redis.port] }] : []),
+          ...calledBy(table, service.name).map((callee) => ({ namespace: ns, service: callee.name, ports: [callee.port] })),
+          { namespace: svc.tracing.namespace, service: svc.tracing.workload!, ports: [svc.tracing.port, svc.tracing.httpPort!] },
+        ],
+        // Stripe, the SSO identity providers and SMTP live outside the VPC: HTTPS and submission only, never the VPC.
+        ...(publicApi ? { egressToCidrs: [{ cidr: '0.0.0.0/0', except: [config.network.vpcCidr, '169.254.169.254/32'], ports: [443, 587] }] } : {}),
+      });
+    }
+
+    new k8s.KubeConfigMap(this, 'FrontendConfig', {
+      metadata: { name: 'frontend-config', namespace: ns, labels: configLabels('frontend-config') },
+      data: { NEXT_PUBLIC_API_URL: `https://${config.ingress.apiHost}`, API_INTERNAL_URL: `http://${svc.backend.name}.${ns}.svc.cluster.local:${svc.backend.port}`, NODE_ENV: 'production' },
     });
 
     new AppWorkload(this, 'Frontend', {
@@ -121,7 +117,7 @@ export class AppChart extends Chart {
       envFrom: { configMaps: ['frontend-config'] },
       writablePaths: ['/app/.next/cache'],
       ingressFrom: [{ ...ingressPeer, ports: [svc.frontend.port] }],
-      egressTo: [{ namespace: ns, service: svc.backend.name, ports: [svc.backend.port] }],
+      egressTo: calledBy(table, svc.frontend.name).map((callee) => ({ namespace: ns, service: callee.name, ports: [callee.port] })),
     });
 
     // TLS and Ingress (F5 NGINX Ingress Controller behind the ALB with the WAF web ACL).

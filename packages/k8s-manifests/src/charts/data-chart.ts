@@ -1,7 +1,7 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { PLATFORM_VERSION } from '@optibid/constructs-lib';
-import { NamespaceCa, PgBouncer, PostgresBackups, PostgresCluster, PRIORITY_CLASSES, recommendedLabels, RedisCluster } from '@optibid/constructs-lib/k8s';
+import { PLATFORM_VERSION, ROLE_RECONCILE_JOB } from '@optibid/constructs-lib';
+import { NamespaceCa, PgBouncer, PostgresBackups, PostgresCluster, PostgresRoleReconcile, PRIORITY_CLASSES, recommendedLabels, RedisCluster } from '@optibid/constructs-lib/k8s';
 import type { PlatformChartProps } from './chart-props';
 
 /** The data tier: PostgreSQL (Patroni), PgBouncer, pgBackRest backups, Redis cluster, and the namespace CA for in-cluster TLS. */
@@ -19,8 +19,10 @@ export class DataChart extends Chart {
       names,
       ca,
       priorityClassName: PRIORITY_CLASSES.data.name,
-      clients: { pooler: names.services.pgbouncer.name, backupJobs: 'postgres-backup' },
+      clients: { pooler: names.services.pgbouncer.name, backupJobs: 'postgres-backup', roleReconcile: ROLE_RECONCILE_JOB },
     });
+    // The services table's roles, grants and passwords on the running database (Patroni's post_bootstrap reaches only a new one).
+    new PostgresRoleReconcile(this, 'Roles', { config, names, postgresName: postgres.labels.name });
     new PgBouncer(this, 'PgBouncer', { config, names, ca, priorityClassName: PRIORITY_CLASSES.data.name, postgresName: postgres.labels.name });
     new PostgresBackups(this, 'Backups', { config, names, ca, postgresName: postgres.labels.name });
     new RedisCluster(this, 'Redis', { config, names, priorityClassName: PRIORITY_CLASSES.data.name });

@@ -2,30 +2,11 @@ import { POLICY_CHECKS } from '../../src/checks/policy';
 import { formatFinding } from '@optibid/rendered';
 import { compliantSet, withContainer } from './policy-support';
 
-const NAMES = [
-  'pss-restricted',
-  'resources',
-  'probes',
-  'pinned-images',
-  'service-account',
-  'pdb-coverage',
-  'hpa-pdb-compat',
-  'network-policy-coverage',
-  'no-secret-data',
-  'recommended-labels',
-  'writable-paths',
-  'fsgroup-change-policy',
-  'shared-memory',
-];
 
 describe('POLICY_CHECKS', () => {
-  test('holds the thirteen named checks in a stable order, each with a unique name and a description', () => {
-    expect(POLICY_CHECKS.map((c) => c.name)).toEqual(NAMES);
+  test('each rule has a unique name (findings are reported as policy/<name>) and a sentence saying why', () => {
     expect(new Set(POLICY_CHECKS.map((c) => c.name)).size).toBe(POLICY_CHECKS.length);
-    for (const c of POLICY_CHECKS) {
-      expect(c.description.trim().length).toBeGreaterThan(40);
-      expect(typeof c.run).toBe('function');
-    }
+    for (const c of POLICY_CHECKS) expect(c.description.trim().length).toBeGreaterThan(40);
   });
 
   test('the CPU-limit decision is explained in the resources description', () => {

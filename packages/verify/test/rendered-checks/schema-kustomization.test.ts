@@ -1,28 +1,16 @@
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import { stringify } from 'yaml';
 import { checkKustomization } from '../../src/checks/schema/kustomization';
-import { loadK8sDir as loadEnvironmentDir } from '@optibid/rendered';
+import { parseRenderedFiles } from '@optibid/rendered';
 
 const CM = (name: string, ns = 'a') => stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns }, data: { k: 'v' } });
 
-const created: string[] = [];
-afterAll(() => created.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
-/** Writes an environment folder: file path -> contents (objects are stringified). */
-function envDir(files: Record<string, string | object>): string {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kustomization-'));
-  created.push(tmp);
-  const dir = path.join(tmp, 'dev');
-  for (const [file, content] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-    fs.writeFileSync(path.join(dir, file), typeof content === 'string' ? content : stringify(content));
-  }
-  return dir;
+/** An environment folder's files: path -> contents (objects are stringified). */
+function envDir(files: Record<string, string | object>): Map<string, string> {
+  return new Map(Object.entries(files).map(([file, content]) => [file, typeof content === 'string' ? content : stringify(content)]));
 }
 
-const run = (dir: string) => checkKustomization(dir, 'dev', loadEnvironmentDir(dir, 'dev')).map((f) => `${f.file} (${f.object}): ${f.message}`);
+const run = (files: Map<string, string>) => checkKustomization(files, 'dev', parseRenderedFiles('dev', files)).map((f) => `${f.file} (${f.object}): ${f.message}`);
 
 describe('checkKustomization', () => {
   test('every file listed, every listed file present: no finding', () => {

@@ -7,7 +7,8 @@ import { poolerRollout } from '../../config/database-schema';
 import { IMAGES, imageRef } from '../../versions/images';
 import { pdbMaxUnavailable } from '../app-workload';
 import { recommendedLabels, selectorLabels } from '../labels';
-import { tcpPorts } from '../network-peers';
+import { peer, tcpPorts } from '../network-peers';
+import { pgbouncerClients } from '../../naming/services';
 import { containerResources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-security';
 import { NamespaceCa } from './cluster-ca';
 import { PlatformExternalSecret } from '../external-secrets';
@@ -149,14 +150,15 @@ export class PgBouncer extends Construct {
     });
     new k8s.KubePodDisruptionBudget(this, 'Pdb', { metadata: meta(svc.name), spec: { selector: { matchLabels: selector }, maxUnavailable: intOrStr(pdbMaxUnavailable(p.replicas)) } });
 
-    const backendPods = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': names.namespaces.app } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': names.services.backend.name } } };
+    // The application services whose database role logs in through PgBouncer (services table).
+    const clientPods = pgbouncerClients(names.serviceTable).map((s) => peer({ namespace: names.namespaces.app, service: s.name, ports: [] }, ns));
     new k8s.KubeNetworkPolicy(this, 'IngressPolicy', {
       metadata: meta(`${svc.name}-ingress`),
       spec: {
         podSelector: { matchLabels: selector },
         policyTypes: ['Ingress'],
         ingress: [
-          { from: [backendPods], ports: tcpPorts([svc.port]) },
+          { from: clientPods, ports: tcpPorts([svc.port]) },
           { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': names.namespaces.monitoring } } }], ports: tcpPorts([PGBOUNCER_EXPORTER_PORT]) },
         ],
       },

@@ -14,6 +14,7 @@ import { NamespaceCa } from './cluster-ca';
 import { scrapeAnnotations } from '../monitoring/scrape';
 import { DATA_CONTAINER_RESOURCES } from './resources';
 import {
+  credentialKeys,
   exporterQueries,
   PATRONI_PORT,
   PATRONI_SCOPE,
@@ -37,8 +38,11 @@ export interface PostgresClusterProps {
   readonly names: PlatformNames;
   readonly ca: NamespaceCa;
   readonly priorityClassName: string;
-  /** Label values of the pods that may connect to PostgreSQL on 5432 (the poolers) and 8432 (backup jobs). */
-  readonly clients: { readonly pooler: string; readonly backupJobs: string };
+  /**
+   * Label values of the pods that may connect to PostgreSQL on 5432 (the poolers, the role-reconcile Job) and 8432
+   * (backup jobs).
+   */
+  readonly clients: { readonly pooler: string; readonly backupJobs: string; readonly roleReconcile?: string };
 }
 
 
@@ -95,26 +99,13 @@ export class PostgresCluster extends Construct {
     new k8s.KubeConfigMap(this, 'Pgbackrest', { metadata: meta(POSTGRES_OBJECTS.pgbackrest), data: files[POSTGRES_OBJECTS.pgbackrest] });
     new k8s.KubeConfigMap(this, 'ExporterQueries', { metadata: meta(POSTGRES_OBJECTS.exporter), data: files[POSTGRES_OBJECTS.exporter] });
 
-    // Credentials: every password from Secrets Manager.
-    const pw = (key: string, from: SecretKeyRef['from']): SecretKeyRef => ({ key, from, property: 'password' });
+    // Credentials: every password from Secrets Manager, one key per role of the services table (credentialKeys).
     new PlatformExternalSecret(this, 'Credentials', {
       name: POSTGRES_OBJECTS.credentials,
       namespace: ns,
       labels,
       names,
-      keys: [
-        pw('PATRONI_SUPERUSER_PASSWORD', 'postgres/superuser'),
-        pw('PATRONI_REPLICATION_PASSWORD', 'postgres/replication'),
-        pw('PATRONI_REWIND_PASSWORD', 'postgres/rewind'),
-        // Again for post-bootstrap.sh: Patroni removes PATRONI_* from its environment (patroni/config.py _popenv), so the
-        // post_bootstrap script it runs never sees PATRONI_REWIND_PASSWORD.
-        pw('REWIND_PASSWORD', 'postgres/rewind'),
-        pw('APP_PASSWORD', 'postgres/app'),
-        pw('ANALYST_PASSWORD', 'postgres/analyst'),
-        pw('POOLER_PASSWORD', 'postgres/pooler'),
-        pw('MONITORING_PASSWORD', 'postgres/monitoring'),
-        pw('BACKUP_PASSWORD', 'postgres/backup'),
-      ],
+      keys: credentialKeys(names.serviceTable).map(({ key, from }) => ({ key, from: from as SecretKeyRef['from'], property: 'password' })),
     });
 
     // TLS: PostgreSQL server certificate (clients: PgBouncer, replicas) and the pgBackRest server certificate.
@@ -315,7 +306,7 @@ export class PostgresCluster extends Construct {
         podSelector: { matchLabels: selector },
         policyTypes: ['Ingress'],
         ingress: [
-          { from: [pods(props.clients.pooler)], ports: tcpPorts([svc.port]) },
+          { from: [pods(props.clients.pooler), ...(props.clients.roleReconcile ? [pods(props.clients.roleReconcile)] : [])], ports: tcpPorts([svc.port]) },
           { from: [self], ports: tcpPorts([svc.port, PATRONI_PORT]) },
           { from: [pods(props.clients.backupJobs)], ports: tcpPorts([svc.port, PGBACKREST_TLS_PORT]) },
           { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': names.namespaces.monitoring } } }], ports: tcpPorts([POSTGRES_EXPORTER_PORT]) },

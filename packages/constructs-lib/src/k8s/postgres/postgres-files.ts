@@ -230,6 +230,20 @@ export function patroniConfig(input: PostgresFileInput): Record<string, unknown>
  */
 export const INIT_SQL_TIMESCALEDB = 'CREATE EXTENSION IF NOT EXISTS timescaledb;';
 
+/**
+ * Keys of the postgres-credentials Secret (ExternalSecret), each a role's password: Patroni's (PATRONI_<entry>_PASSWORD,
+ * read by Patroni), then every role the init SQL creates (<SUFFIX>_PASSWORD, for post-bootstrap.sh and the
+ * role-reconcile Job), Patroni's rewind role first: Patroni removes PATRONI_* from its environment
+ * (patroni/config.py _popenv), so the post_bootstrap script it runs never sees PATRONI_REWIND_PASSWORD.
+ */
+export function credentialKeys(table: ServiceTable): { key: string; from: string }[] {
+  const created = platformCreatedRoles(table);
+  return [
+    ...table.databaseRoles.filter((r) => r.patroni).map((r) => ({ key: `PATRONI_${r.patroni!.toUpperCase()}_PASSWORD`, from: r.secret })),
+    ...[...created.filter((r) => r.patroni), ...created.filter((r) => !r.patroni)].map((r) => ({ key: passwordEnv(r), from: r.secret })),
+  ];
+}
+
 /** The body of pgbouncer.get_auth: the SCRAM secrets of the pooled roles only (init SQL and role reconcile). */
 export function getAuthBody(table: ServiceTable): string {
   const roles = pooledRoles(table).map((r) => `'${r.role}'`).join(', ');

@@ -5,11 +5,12 @@ import type { EnvironmentConfig } from '../../config/schema';
 import { PLATFORM_ANNOTATIONS, type PlatformNames } from '../../naming/naming';
 import { IMAGES, imageRef } from '../../versions/images';
 import { AppLabels, recommendedLabels, selectorLabels } from '../labels';
-import { tcpPorts } from '../network-peers';
-import { PlatformExternalSecret } from '../external-secrets';
+import { peer, tcpPorts } from '../network-peers';
+import { redisClients } from '../../naming/services';
+import { PlatformExternalSecret, type SecretKeyRef } from '../external-secrets';
 import { containerResources, POD_IDENTITY_AGENT, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-security';
 import { scrapeAnnotations } from '../monitoring/scrape';
-import { aclTemplate, bootstrapScript, REDIS_HEADLESS, REDIS_PATHS, REDIS_USERS, redisConf, redisPodCount, snapshotScript, startScript, zoneTable } from './redis-files';
+import { aclTemplate, bootstrapScript, redisAuthKeys, REDIS_HEADLESS, REDIS_PATHS, REDIS_USERS, redisConf, redisPodCount, snapshotScript, startScript, zoneTable } from './redis-files';
 import { configChecksum, contentHash } from '../config-checksum';
 import { REDIS_CONTAINER_RESOURCES } from '../../sizing/container-resources';
 
@@ -56,9 +57,9 @@ export class RedisCluster extends Construct {
       namespace: ns,
       labels,
       names,
-      keys: (['default', 'app', 'exporter', 'replication'] as const).map((user) => ({ key: user, from: `redis/${user}` as const, property: 'password' })),
+      keys: redisAuthKeys(names.serviceTable).map(({ key, from }) => ({ key, from: from as SecretKeyRef['from'], property: 'password' })),
       template: {
-        'users.acl': aclTemplate(),
+        'users.acl': aclTemplate(names.serviceTable),
         'replication.conf': 'masterauth "{{ .replication }}"\n',
         DEFAULT_PASSWORD: '{{ .default }}',
         EXPORTER_PASSWORD: '{{ .exporter }}',
@@ -254,14 +255,15 @@ export class RedisCluster extends Construct {
 
     // Network: clients (backend, helper jobs) on 6379; the cluster bus only between Redis pods; metrics from monitoring.
     const podsNamed = (name: string) => ({ podSelector: { matchLabels: { 'app.kubernetes.io/name': name } } });
-    const backend = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': names.namespaces.app } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': names.services.backend.name } } };
+    // The application services with a Redis user (services table).
+    const clients = redisClients(names.serviceTable).map((s) => peer({ namespace: names.namespaces.app, service: s.name, ports: [] }, ns));
     new k8s.KubeNetworkPolicy(this, 'IngressPolicy', {
       metadata: meta(`${svc.name}-ingress`),
       spec: {
         podSelector: { matchLabels: selector },
         policyTypes: ['Ingress'],
         ingress: [
-          { from: [backend, podsNamed(REDIS_BOOTSTRAP_NAME), podsNamed(REDIS_BACKUP_NAME)], ports: tcpPorts([svc.port]) },
+          { from: [...clients, podsNamed(REDIS_BOOTSTRAP_NAME), podsNamed(REDIS_BACKUP_NAME)], ports: tcpPorts([svc.port]) },
           { from: [{ podSelector: { matchLabels: selector } }], ports: tcpPorts([svc.port, svc.busPort!]) },
           { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': names.namespaces.monitoring } } }], ports: tcpPorts([svc.metricsPort!]) },
         ],

@@ -1,13 +1,18 @@
 import type { EnvironmentConfig } from '../../config/schema';
 import { redisMaxmemoryBytes } from '../../config/redis-schema';
 import type { PlatformNames } from '../../naming/naming';
+import { PLATFORM_SERVICE_TABLE, REDIS_ACL_USERS, secretSuffix, type ServiceTable } from '../../naming/services';
 
 /**
  * Redis configuration files, pure functions of the config, rendered into a ConfigMap and read back from dist/ by
  * the real-server tests.
  */
 export const REDIS_PATHS = { data: '/data', config: '/etc/redis', acl: '/etc/redis/acl' } as const;
-export const REDIS_USERS = { default: 'default', app: 'optibid_app', exporter: 'exporter', replication: 'replication' } as const;
+type UserKey<S> = S extends `redis/${infer K}` ? K : never;
+/** The platform's Redis ACL users by secret suffix (REDIS_USERS.app = optibid_app), from the services table. */
+export const REDIS_USERS = Object.fromEntries(REDIS_ACL_USERS.map((u) => [secretSuffix(u.secret), u.user])) as {
+  readonly [U in (typeof REDIS_ACL_USERS)[number] as UserKey<U['secret']>]: U['user'];
+};
 
 export interface RedisFileInput {
   readonly config: EnvironmentConfig;
@@ -92,17 +97,18 @@ include ${REDIS_PATHS.acl}/replication.conf
 }
 
 /**
- * ACL users as an ExternalSecret template (Go template placeholders are filled by External Secrets in the cluster).
- * The application user has no admin or dangerous commands (CONFIG, FLUSHALL, DEBUG, KEYS, SHUTDOWN...).
+ * ACL users as an ExternalSecret template (Go template placeholders are filled by External Secrets in the cluster),
+ * one per Redis user of the services table, with its rule there; the placeholder is the user's key in the redis-auth
+ * Secret (redisAuthKeys). The application user has no admin or dangerous commands (CONFIG, FLUSHALL, DEBUG, KEYS,
+ * SHUTDOWN...).
  */
-export function aclTemplate(): string {
-  return [
-    `user ${REDIS_USERS.default} on >{{ .default }} ~* &* +@all`,
-    `user ${REDIS_USERS.app} on >{{ .app }} ~* &* +@all -@admin -@dangerous +cluster|slots +cluster|shards +cluster|nodes +cluster|info +cluster|myid +info +readonly +readwrite`,
-    `user ${REDIS_USERS.exporter} on >{{ .exporter }} ~* &* -@all +@connection +info +ping +cluster|info +cluster|nodes +config|get +latency|latest +slowlog|get +slowlog|len +client|list +memory|stats +dbsize +scan +type`,
-    `user ${REDIS_USERS.replication} on >{{ .replication }} -@all +psync +sync +replconf +ping`,
-    '',
-  ].join('\n');
+export function aclTemplate(table: ServiceTable = PLATFORM_SERVICE_TABLE): string {
+  return [...table.redisUsers.map((u) => `user ${u.user} on >{{ .${secretSuffix(u.secret)} }} ${u.acl}`), ''].join('\n');
+}
+
+/** Keys of the redis-auth ExternalSecret: one per Redis user (its password), named by the secret's suffix. */
+export function redisAuthKeys(table: ServiceTable): { key: string; from: string }[] {
+  return table.redisUsers.map((u) => ({ key: secretSuffix(u.secret), from: u.secret }));
 }
 
 /** CIDR -> zone table of the private subnets (pods get VPC addresses from their node's subnet). */

@@ -19,7 +19,7 @@ export const schemaCheck: VerifyCheck = {
         ...validateWithModels(env.objects),
         // Unresolved apiVersion/kinds are already reported by the published-schema rule.
         ...checkUnknownFields(env.objects, { reportUnresolved: false }),
-        ...(env.k8sDir ? checkKustomization(env.k8sDir, env.name, env.objects) : []),
+        ...checkKustomization(env.k8sFiles, env.name, env.objects),
       ],
     };
   },

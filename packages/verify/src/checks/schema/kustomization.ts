@@ -1,4 +1,3 @@
-import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { KUSTOMIZATION_FILE, objectId, type Finding, type RenderedObject } from '@optibid/rendered';
@@ -9,42 +8,38 @@ export const KUSTOMIZATION_RULE = 'kustomization';
 
 const KUSTOMIZATION_FILES = [KUSTOMIZATION_FILE, 'kustomization.yml', 'Kustomization'];
 
-/** Every manifest file under `dir` (relative, `/`-separated), kustomization files excluded. */
-function manifestFiles(dir: string, rel = ''): string[] {
-  const out: string[] = [];
-  for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-    const p = rel ? `${rel}/${e.name}` : e.name;
-    if (e.isDirectory()) out.push(...manifestFiles(dir, p));
-    else if (/\.ya?ml$/.test(e.name) && !KUSTOMIZATION_FILES.includes(e.name)) out.push(p);
-  }
-  return out;
+/** Every manifest file (relative, `/`-separated, sorted), kustomization files excluded. */
+function manifestFiles(files: ReadonlyMap<string, string>): string[] {
+  return [...files.keys()].filter((p) => /\.ya?ml$/.test(p) && !KUSTOMIZATION_FILES.includes(path.posix.basename(p))).sort((a, b) => a.localeCompare(b));
 }
 
 /**
- * Every manifest file of an environment folder (dist/k8s/<env>) must be listed in its kustomization.yaml
- * `resources` (else `kubectl apply -k` silently skips it), and every listed file must exist. A listed directory
- * must hold its own kustomization, whose resources count as listed. Remote resources (URLs) are ignored.
+ * Every manifest file of an environment folder (dist/k8s/<env>, as a map of relative path to text) must be listed
+ * in its kustomization.yaml `resources` (else `kubectl apply -k` silently skips it), and every listed file must
+ * exist. A listed directory must hold its own kustomization, whose resources count as listed. Remote resources
+ * (URLs) are ignored.
  */
-export function checkKustomization(envDir: string, env: string, objects: readonly RenderedObject[] = []): Finding[] {
+export function checkKustomization(files: ReadonlyMap<string, string>, env: string, objects: readonly RenderedObject[] = []): Finding[] {
   const out: Finding[] = [];
   const refOf = (file: string) => {
-    const o = objects.find((x) => x.file.split(path.sep).join('/') === file);
+    const o = objects.find((x) => x.file === file);
     return o ? objectId(o.obj) : '-';
   };
   const report = (file: string, message: string) => out.push({ check: SCHEMA_CHECK, rule: KUSTOMIZATION_RULE, env, file, object: refOf(file), message });
+  const join = (dir: string, name: string) => (dir ? `${dir}/${name}` : name);
+  const isDir = (rel: string) => [...files.keys()].some((k) => k.startsWith(`${rel}/`));
 
   const listed = new Set<string>();
   const visit = (rel: string): void => {
-    const dir = path.join(envDir, rel);
-    const name = KUSTOMIZATION_FILES.find((f) => fs.existsSync(path.join(dir, f)));
-    const kfile = rel ? `${rel}/${name ?? 'kustomization.yaml'}` : (name ?? 'kustomization.yaml');
+    const name = KUSTOMIZATION_FILES.find((f) => files.has(join(rel, f)));
+    const kfile = join(rel, name ?? KUSTOMIZATION_FILE);
     if (!name) {
       report(kfile, 'missing: every environment (and every directory listed in resources) needs a kustomization.yaml');
       return;
     }
     let doc: { resources?: unknown } | null;
     try {
-      doc = parse(fs.readFileSync(path.join(dir, name), 'utf8')) as { resources?: unknown } | null;
+      doc = parse(files.get(kfile)!) as { resources?: unknown } | null;
     } catch (err) {
       report(kfile, `cannot be parsed: ${(err as Error).message}`);
       return;
@@ -68,15 +63,14 @@ export function checkKustomization(envDir: string, env: string, objects: readonl
         report(kfile, `lists ${entry}, outside the environment folder`);
         continue;
       }
-      const abs = path.join(envDir, target);
-      if (!fs.existsSync(abs)) report(target, `listed in ${kfile} but does not exist`);
-      else if (fs.statSync(abs).isDirectory()) visit(target);
-      else listed.add(target);
+      if (files.has(target)) listed.add(target);
+      else if (isDir(target)) visit(target);
+      else report(target, `listed in ${kfile} but does not exist`);
     }
   };
   visit('');
 
-  for (const file of manifestFiles(envDir)) {
+  for (const file of manifestFiles(files)) {
     if (!listed.has(file)) report(file, 'not listed in kustomization.yaml resources: `kubectl apply -k` would skip it');
   }
   return out;

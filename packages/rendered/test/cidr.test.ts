@@ -1,4 +1,4 @@
-import { cidrContains, cidrsOverlap, CidrRange, parseCidr } from '../src/util/cidr';
+import { cidrContains, cidrsOverlap, CidrRange, parseCidr } from '../src/cidr';
 
 /** Parses a CIDR that must be valid (fails the test otherwise). */
 function range(cidr: string): CidrRange {
@@ -131,5 +131,15 @@ describe('cidrContains', () => {
   it('/0 contains everything, including /0', () => {
     const all = range('0.0.0.0/0');
     for (const c of ['0.0.0.0/0', '0.0.0.0/32', '255.255.255.255/32', '172.16.0.0/12']) expect(cidrContains(all, range(c))).toBe(true);
+  });
+});
+
+describe('parseCidr options (NetworkPolicy ipBlock reading)', () => {
+  test('host bits and bare addresses are accepted only when asked, as Kubernetes accepts them in ipBlock', () => {
+    expect(parseCidr('10.0.0.1/16')).toMatch(/host bits set/);
+    expect(parseCidr('10.0.0.1/16', { allowHostBits: true })).toMatchObject({ first: 0x0a000000, last: 0x0a00ffff, prefix: 16 });
+    expect(parseCidr('169.254.170.23')).toMatch(/not an IPv4 CIDR/);
+    expect(parseCidr('169.254.170.23', { allowBareAddress: true })).toMatchObject({ prefix: 32, first: 0xa9feaa17, last: 0xa9feaa17 });
+    expect(parseCidr('fd00:ec2::23/128', { allowHostBits: true, allowBareAddress: true })).toMatch(/not an IPv4 CIDR/);
   });
 });

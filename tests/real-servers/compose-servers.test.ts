@@ -4,19 +4,19 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
-import { loadEnvironment } from '../src/environments';
-import { COMPOSE_FILE, COMPOSE_MOUNTS, renderCompose } from '../src/compose';
-import { INIT_SQL_TIMESCALEDB } from '../src/k8s/postgres/postgres-files';
+import { loadEnvironment } from '@optibid/constructs-lib/data';
+import { COMPOSE_FILE, COMPOSE_MOUNTS, renderCompose } from '@optibid/constructs-lib/compose';
+import { INIT_SQL_TIMESCALEDB } from '@optibid/constructs-lib/k8s';
+import { SERVER_ROOT } from './runtime';
 
 /**
  * The rendered compose scripts and configuration run on the Debian servers of this machine (no Docker here): the
  * Redis start script and healthcheck, and the PostgreSQL init hook + init.sql behind the compose PgBouncer. Only
- * container paths and ports are substituted (listed in each test). Skipped without root or the server packages.
+ * container paths and ports are substituted (listed in each test). Real-server tier (moved out of the unit tests of
+ * constructs-lib: they start servers): the servers come from runtime.ts's SERVER_ROOT, the production majors.
+ * Skipped without root or the server packages.
  */
 
-// The real-server tier's server filesystem (scripts/test.sh exports REAL_SERVER_ROOT: '' on Debian 13, the Debian 13
-// root on Debian 12): the servers are the production majors wherever the test command runs.
-const SERVER_ROOT = process.env.REAL_SERVER_ROOT ?? '';
 const inRoot = (cmd: string, args: string[]): [string, string[]] => (SERVER_ROOT ? ['chroot', [SERVER_ROOT, cmd, ...args]] : [cmd, args]);
 const PG_MAJOR = ['17', '16', '15'].find((v) => fs.existsSync(`${SERVER_ROOT}/usr/lib/postgresql/${v}/bin/initdb`));
 const PG_BIN = `/usr/lib/postgresql/${PG_MAJOR}/bin`;
