@@ -16,7 +16,7 @@ if (!Number.isInteger(runs) || runs < 1) {
   console.error('usage: npm run bench [-- --runs <N>]   (N a positive integer)');
   process.exit(2);
 }
-/** The repository's TypeScript runner (ts-node, transpile-only with swc: see tsconfig.json "ts-node"), as the npm scripts run it. */
+/** The repository's TypeScript runner (ts-node, transpile-only with swc: see tsconfig.base.json "ts-node"), as the npm scripts run it. */
 const RUNNER = ['-r', 'ts-node/register'];
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 

@@ -4,7 +4,7 @@
  * `npm run verify` over that fresh render, and compares it with the committed dist/ file by file (a stale or
  * hand-edited dist/ is named, file by file).
  *
- * Usage: npm run gate [-- --report-resources]
+ * Usage: npm run gate [-- --dist <committed tree, default dist/>] [--report-resources]
  * Exit codes: 0 clean, 1 findings or dist/ differs from the render, 2 usage error or the render failed.
  */
 import * as fs from 'fs';
@@ -46,10 +46,13 @@ export function driftBetween(rendered: ReadonlyMap<string, string>, committed: s
 
 function main(argv: string[]): number {
   let reportResources = false;
+  let committed = path.join(REPO_ROOT, 'dist');
   try {
-    reportResources = parseArgs({ args: argv, options: { 'report-resources': { type: 'boolean' } }, strict: true }).values['report-resources'] ?? false;
+    const { values } = parseArgs({ args: argv, options: { dist: { type: 'string' }, 'report-resources': { type: 'boolean' } }, strict: true });
+    reportResources = values['report-resources'] ?? false;
+    if (values.dist) committed = path.resolve(values.dist);
   } catch (err) {
-    console.error(`gate: ${(err as Error).message}\nusage: npm run gate [-- --report-resources]`);
+    console.error(`gate: ${(err as Error).message}\nusage: npm run gate [-- --dist <dir>] [--report-resources]`);
     return 2;
   }
   const t0 = process.hrtime.bigint();
@@ -67,10 +70,10 @@ function main(argv: string[]): number {
     const t1 = process.hrtime.bigint();
     const outcome = verify({ environments: render.environments });
     const tChecks = seconds(t1);
-    const drift = driftBetween(render.files, path.join(REPO_ROOT, 'dist'));
+    const drift = driftBetween(render.files, committed);
     console.log(outcome.text);
     if (drift.length) {
-      console.log(`\ndist/ is not what the sources render (${drift.length} file(s); run npm run synth and commit):`);
+      console.log(`\n${path.relative(process.cwd(), committed) || '.'} is not what the sources render (${drift.length} file(s); run npm run synth and commit):`);
       for (const d of drift) console.log(`  ${d}`);
     }
     const timing = Object.entries(outcome.timings)

@@ -46,8 +46,10 @@ test('the application role cannot create roles or read other schemas; the analys
   asApp('INSERT INTO app.bids VALUES (1, 42.5)');
   expect(asAnalyst('SELECT price FROM app.bids')).toBe('42.5');
   expect(() => asAnalyst('INSERT INTO app.bids VALUES (2, 1)')).toThrow(/read-only transaction|permission denied/);
-  // The superuser may not log in over the network at all (pg_hba: socket only).
-  expect(() => pg.psqlAs('postgres', 'anything', 'SELECT 1')).toThrow(/pg_hba.conf rejects connection/);
+  // The superuser logs in over the network only to postgres and the application database, with its password (the
+  // role-reconcile Job; the NetworkPolicies admit no other pod that has it); anywhere else pg_hba rejects it.
+  expect(() => pg.psqlAs('postgres', 'anything', 'SELECT 1', 'template1')).toThrow(/pg_hba.conf rejects connection/);
+  expect(() => pg.psqlAs('postgres', 'anything', 'SELECT 1')).toThrow(/password authentication failed/);
 });
 
 test('the pooler auth_query function returns SCRAM secrets for application roles only', () => {

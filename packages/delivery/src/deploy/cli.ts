@@ -19,6 +19,7 @@
  *      was cancelled before it changed anything
  *   1  internal error (a bug in this tool; if it happened during the apply, the rollback still ran; 7 if that failed)
  */
+import { KUSTOMIZATION_FILE } from '@optibid/rendered';
 import * as path from 'path';
 import { ENVIRONMENT_INPUTS, loadEnvironment, platformNames } from '@optibid/constructs-lib';
 import { DEFAULT_ROLLOUT_TIMEOUT, DEFAULT_SMOKE_ATTEMPTS, type DeployOptions, parseArgs } from './args';
@@ -188,7 +189,7 @@ async function deploy(ctx: DeployContext, options: DeployOptions, deps: DeployDe
   log.info(`preflight passed; deploying ${head.slice(0, 12)}, rollback ref ${ref.ref} (${ref.sha.slice(0, 12)}, ${ref.source})`);
 
   const plan = planApplyOrder(listing, namespaceOrder(names.namespaces));
-  const unexpected = plan.ignored.filter((f) => f !== 'kustomization.yaml');
+  const unexpected = plan.ignored.filter((f) => f !== KUSTOMIZATION_FILE);
   if (unexpected.length > 0) log.warn(`not applied (not <dir>/<kind>-<name>.yaml): ${unexpected.join(', ')}`);
   log.info(
     `apply order: (a) ${CLUSTER_DIR} (no pruning), (b) ExternalSecrets of ${plan.externalSecrets.map((e) => e.namespace).join(', ') || 'none'}, then ${plan.namespaces.map((n) => n.namespace).join(' -> ')} (one ApplySet each)`,

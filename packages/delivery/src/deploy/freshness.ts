@@ -3,6 +3,7 @@
  * compare it byte for byte with dist/cloudformation and dist/k8s, and require dist/ to be committed. Deploying a
  * stale or uncommitted dist/ would apply something no commit describes (and the rollback ref would not match it).
  */
+import { DIST_DIRS } from '@optibid/rendered';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -11,7 +12,7 @@ import { listTree } from './dist-tree';
 import type { Logger } from './log';
 import type { DistFreshness } from './preflight';
 
-export const RENDERED_SUBDIRS = ['cloudformation', 'k8s'] as const;
+export const RENDERED_SUBDIRS = [DIST_DIRS.cloudformation, DIST_DIRS.k8s] as const;
 const SHOWN = 20;
 
 /** Paths (under `label/`) whose content differs between two trees, or that exist in only one of them. */

@@ -74,7 +74,7 @@ describe('schema check', () => {
 
 describe('verify CLI over the schema fixtures (a child process, as CI runs it)', () => {
   const BIN = path.resolve(__dirname, '../../bin/verify.ts');
-  const run = (...args: string[]) => spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', BIN, ...args], { cwd: path.resolve(__dirname, '../../../..'), encoding: 'utf8', timeout: 120_000, env: { ...process.env, TS_NODE_SWC: 'true' } });
+  const run = (...args: string[]) => spawnSync(process.execPath, ['-r', 'ts-node/register', BIN, ...args], { cwd: path.resolve(__dirname, '../../../..'), encoding: 'utf8', timeout: 120_000 });
 
   test('exit 0 on a valid tree, 1 on findings, 2 on usage errors', () => {
     const ok = run('--dist', fixture('schema-valid'), '--check', 'schema,policy');

@@ -121,8 +121,9 @@ export function postgresParameters({ config, names }: PostgresFileInput): Record
 
 /**
  * pg_hba, from the services table: TLS + scram-sha-256 from the VPC for the pooler's users, replicas, backups and
- * monitoring only; the superuser over the local socket, and from the VPC only to the application database (the
- * role-reconcile Job: the NetworkPolicies let nothing else reach PostgreSQL with it); everything else rejected.
+ * monitoring only; the superuser over the local socket, and from the VPC to `postgres` and the application database
+ * only for the role-reconcile Job (the NetworkPolicies let no other pod reach PostgreSQL but the poolers, the members
+ * and the backup jobs, none of which has its password); everything else rejected.
  */
 export function pgHbaRules({ config, names }: PostgresFileInput): string[] {
   const net = config.network.vpcCidr;
@@ -143,7 +144,8 @@ export function pgHbaRules({ config, names }: PostgresFileInput): string[] {
       lines.push(line(db, `+${POOLED_LOGIN_GROUP}`, net));
     }
   }
-  lines.push(line(db, patroniRole(table, 'superuser').role, net));
+  // The role-reconcile Job: the cluster's roles and grants from `postgres`, the application database's from it.
+  lines.push(line(`postgres,${db}`, patroniRole(table, 'superuser').role, net));
   return [...lines, 'host all all 0.0.0.0/0 reject', 'host all all ::/0 reject'];
 }
 

@@ -15,6 +15,9 @@ export const ROLE_RECONCILE_PATHS = { dir: '/etc/postgres-roles', sql: 'roles.sq
 /** The environment variable holding the superuser's password in the Job (the others are the roles' <SUFFIX>_PASSWORD). */
 export const RECONCILE_SUPERUSER_PASSWORD_ENV = 'SUPERUSER_PASSWORD';
 
+/** No statement of the session in the server log: a slow CREATE ROLE ... PASSWORD would be logged with its password. */
+const QUIET_LOG = ['-- No statement of this session in the server log (a slow ALTER ROLE ... PASSWORD would show its password).', 'SET log_min_duration_statement = -1;', "SET log_statement = 'none';"];
+
 /** A SQL string literal. */
 const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
@@ -81,7 +84,8 @@ function roleSteps(table: ServiceTable, r: DatabaseRoleSpec): string[] {
 }
 
 /**
- * roles.sql: run as the superuser, connected to the application database. Creates the missing roles (with the
+ * roles.sql: run as the superuser, connected to the `postgres` database (where the init SQL grants the cluster's
+ * functions: a function's ACL is per database), then to the application database. Creates the missing roles (with the
  * password from their Secret) and gives every role of the table the attributes, memberships, grants and settings the
  * init SQL gives it on a new cluster; PgBouncer's auth_query function is redefined when the pooled roles changed.
  * Every step runs only when the catalogs say it is needed and prints what it does: a second run prints nothing to
@@ -126,7 +130,9 @@ export function roleReconcileSql({ names }: PostgresFileInput): string {
     ),
   );
   sections.push(
-    `-- The application database (this session is connected to it).`,
+    `-- The application database.`,
+    `\\connect ${db}`,
+    ...QUIET_LOG,
     ...roles.filter((r) => r.connect).map((r) => step(`${r.role}: CONNECT on database ${db}`, `NOT has_database_privilege(${lit(r.role)}, ${lit(db)}, 'CONNECT')`, [`GRANT CONNECT ON DATABASE ${db} TO ${r.role};`])),
     // Schema owners first: a reader's default privileges name the owner.
     ...roles.filter((r) => r.grants.some((g) => 'ownsSchema' in g)).flatMap((r) => roleSteps(table, r)),
@@ -142,14 +148,12 @@ export function roleReconcileSql({ names }: PostgresFileInput): string {
   );
 
   return `-- OptiBid role reconcile (rendered from the services table; run by reconcile.sh in the Job postgres-roles-<hash> on
--- every deploy, as the superuser, connected to ${db}). Brings an existing database to the table: Patroni's
+-- every deploy, as the superuser, connected to postgres, then ${db}). Brings an existing database to the table: Patroni's
 -- post_bootstrap ran init.sql once, on the new cluster, and never again. Idempotent: every step runs only when the
 -- catalogs say it is needed and prints what it does. Passwords are psql variables (-v app_password=...).
 \\set ON_ERROR_STOP on
 \\set changed false
--- No statement of this session in the server log (a slow CREATE ROLE ... PASSWORD would be logged with its password).
-SET log_min_duration_statement = -1;
-SET log_statement = 'none';
+${QUIET_LOG.join('\n')}
 
 ${sections.join('\n')}
 

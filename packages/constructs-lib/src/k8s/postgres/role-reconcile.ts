@@ -77,7 +77,8 @@ export class PostgresRoleReconcile extends Construct {
                 // The read-write Service: the primary. Its certificate is checked against the namespace CA.
                 { name: 'PGHOST', value: `${pg.name}.${ns}.svc.cluster.local` },
                 { name: 'PGPORT', value: String(pg.port) },
-                { name: 'PGDATABASE', value: names.database.name },
+                // roles.sql starts in postgres (the cluster's grants) and connects to the application database itself.
+                { name: 'PGDATABASE', value: 'postgres' },
                 { name: 'PGSSLMODE', value: 'verify-full' },
                 { name: 'PGSSLROOTCERT', value: `${ROLE_RECONCILE_PATHS.tls}/ca.crt` },
                 { name: 'PGCONNECT_TIMEOUT', value: '10' },
