@@ -1,25 +1,27 @@
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { commandScript, dataTier, scratch, sleepMs, stubBin, waitFor, writeScript } from '../../packages/constructs-lib/test/postgres-support';
+import { commandScript, renderedDataTier, stubBin, writeScript } from './script-support';
+import { scratchDir, waitFor } from './support';
+import { sleep as sleepMs } from './patroni-support';
 import { PG_BIN, SERVER_ROOT } from './runtime';
 
 /**
  * Issue 13 (PostgreSQL render), the parts that start a real PostgreSQL: the data directory mode the rendered start.sh
  * leaves, and the rendered point-in-time restore job against a real archive. Moved out of the unit tests of
- * constructs-lib (packages/constructs-lib/test/postgres-cluster.test.ts keeps the rest, against stubs). The objects
- * are built in memory by the construct tests' helper, which reaches the code through the package entries
- * (@optibid/constructs-lib/data, @optibid/constructs-lib/k8s). Needs root and the server root's postgres user.
+ * constructs-lib (packages/constructs-lib/test/postgres-cluster.test.ts keeps the rest, against stubs). The scripts
+ * are read from the rendered dist/ (script-support.ts), as every test of this tier reads its configuration. Needs
+ * root and the server root's postgres user.
  */
 
-const prod = dataTier('production');
+const prod = renderedDataTier('production');
 const inRoot = (cmd: string, args: string[]): [string, string[]] => (SERVER_ROOT ? ['chroot', [SERVER_ROOT, cmd, ...args]] : [cmd, args]);
 const CAN_RUN_POSTGRES = process.getuid?.() === 0 && fs.existsSync(`${SERVER_ROOT}${PG_BIN}/initdb`) && spawnSync(...inRoot('id', ['-u', 'postgres'])).status === 0;
 const describePostgres = CAN_RUN_POSTGRES ? describe : describe.skip;
 
 describePostgres('1. PGDATA survives a pod re-creation (fsGroup): with PostgreSQL', () => {
   test('PostgreSQL refuses the 2770 data directory; started through start.sh it runs', () => {
-    const dir = scratch('start-pg');
+    const dir = scratchDir('start-pg');
     fs.chmodSync(dir, 0o755);
     const data = path.join(dir, 'data');
     const sock = path.join(dir, 'run');
@@ -46,7 +48,7 @@ describePostgres('1. PGDATA survives a pod re-creation (fsGroup): with PostgreSQ
 
 describePostgres('2. a point-in-time restore survives Patroni: with PostgreSQL', () => {
   // One source cluster for both cases: a base backup, then rows before the target, then rows after it, all WAL archived.
-  const dir = CAN_RUN_POSTGRES ? scratch('pitr') : '';
+  const dir = CAN_RUN_POSTGRES ? scratchDir('pitr') : '';
   const arch = path.join(dir, 'archive');
   const base = path.join(dir, 'base');
   let target = '';

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { type DatabaseRoleSpec, loadEnvironment, PLATFORM_SERVICE_TABLE, passwordEnv, ROLE_RECONCILE_JOB, type ServiceTable } from '@optibid/constructs-lib';
-import { renderEnvironmentManifests } from '@optibid/k8s-manifests/src/app';
+import { renderEnvironmentManifests } from '@optibid/k8s-manifests';
 import { asPostgres, dataNamespace, ENV, PgServer, renderedObjectByLabel, runRenderedInit, scratchDir, startRenderedPostgres, Substitutions, TEST_PASSWORDS, writeAsPostgres } from './support';
 
 /**

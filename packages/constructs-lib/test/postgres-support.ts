@@ -9,7 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Testing } from 'cdk8s';
 import { parse } from 'yaml';
-// Through the package entries: the real-server tier (tests/real-servers/postgres-cluster.test.ts) uses these too.
+// Through the package entries, as any consumer of the library would.
 import { loadEnvironment, platformNames } from '@optibid/constructs-lib/data';
 import { NamespaceCa, PostgresBackups, PostgresCluster } from '@optibid/constructs-lib/k8s';
 

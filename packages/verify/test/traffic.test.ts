@@ -78,7 +78,7 @@ describe('traffic picture of the committed production render', () => {
     const { summary } = trafficCheck.run(prod);
     const graph = buildTrafficGraph(model);
     expect(summary).toMatch(new RegExp(`^traffic: ${model.workloads.length} workloads, ${graph.edges.length} edges, \\d+ egress-to-outside edges`));
-    expect(model.workloads.length).toBe(17);
+    expect(model.workloads.length).toBe(18);
     expect(summary).toContain('monitoring-agents/node-exporter');
   });
 });

@@ -4,7 +4,8 @@ import { Construct } from 'constructs';
 import type { ResourcesConfig } from '../config/app-schema';
 import { ROLLING_SURGE_FRACTION } from '../sizing/namespace-footprint';
 import { AppLabels, recommendedLabels, selectorLabels } from './labels';
-import { CidrRule, peer, PeerRule, tcpPorts } from './network-peers';
+import { apiServerEgress, CidrRule, egressTo, ingressFrom, metricsFrom, networkPolicy, peer, PeerRule } from './network-peers';
+import { zoneSpread } from './spread';
 import { scrapeAnnotations } from './monitoring/scrape';
 import { containerResources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod-security';
 
@@ -150,11 +151,8 @@ export class AppWorkload extends Construct {
             priorityClassName: props.priorityClassName,
             terminationGracePeriodSeconds: preStop + shutdown,
             securityContext: restrictedPodSecurityContext(props.runAsUser),
-            topologySpreadConstraints: [
-              // Zones: survive losing one. Hosts: best effort, so a small cluster can still schedule.
-              { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: selector } },
-              { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector } },
-            ],
+            // Zones: survive losing one. Hosts: best effort, so a small cluster can still schedule.
+            topologySpreadConstraints: zoneSpread(selector, 'ScheduleAnyway'),
             containers: [
               {
                 name,
@@ -221,25 +219,15 @@ export class AppWorkload extends Construct {
     });
 
     // Network policies: one per direction, so a reviewer reads who may call this workload and whom it calls.
-    const ingressRules: k8s.NetworkPolicyIngressRule[] = props.ingressFrom.map((p) => ({ from: [peer(p, namespace)], ports: tcpPorts(p.ports) }));
-    if (props.metricsPort && props.monitoringNamespace) {
-      ingressRules.push({ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': props.monitoringNamespace } } }], ports: tcpPorts([props.metricsPort.port]) });
-    }
-    new k8s.KubeNetworkPolicy(this, 'IngressPolicy', {
-      metadata: { ...metadata, name: `${name}-ingress` },
-      spec: { podSelector: { matchLabels: selector }, policyTypes: ['Ingress'], ingress: ingressRules },
-    });
-    const egressRules: k8s.NetworkPolicyEgressRule[] = [
-      ...props.egressTo.map((p) => ({ to: [peer(p, namespace)], ports: tcpPorts(p.ports) })),
-      ...(props.egressToCidrs ?? []).map((c) => ({ to: [{ ipBlock: { cidr: c.cidr, except: c.except ? [...c.except] : undefined } }], ports: tcpPorts(c.ports) })),
-    ];
-    if (callsApi) {
+    const ingressRules = props.ingressFrom.map((p) => ingressFrom([peer(p, namespace)], p.ports));
+    if (props.metricsPort && props.monitoringNamespace) ingressRules.push(metricsFrom(props.monitoringNamespace, props.metricsPort.port));
+    networkPolicy(this, 'IngressPolicy', { metadata: { ...metadata, name: `${name}-ingress` }, selector, ingress: ingressRules });
+    const egressRules = [
+      ...props.egressTo.map((p) => egressTo([peer(p, namespace)], p.ports)),
+      ...(props.egressToCidrs ?? []).map((c) => egressTo([{ ipBlock: { cidr: c.cidr, except: c.except ? [...c.except] : undefined } }], c.ports)),
       // The API server endpoint is outside the pod network; 443 to the cluster's control-plane ENIs.
-      egressRules.push({ ports: tcpPorts([443]) });
-    }
-    new k8s.KubeNetworkPolicy(this, 'EgressPolicy', {
-      metadata: { ...metadata, name: `${name}-egress` },
-      spec: { podSelector: { matchLabels: selector }, policyTypes: ['Egress'], egress: egressRules },
-    });
+      ...(callsApi ? [apiServerEgress()] : []),
+    ];
+    networkPolicy(this, 'EgressPolicy', { metadata: { ...metadata, name: `${name}-egress` }, selector, egress: egressRules });
   }
 }

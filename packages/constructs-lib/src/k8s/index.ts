@@ -1,5 +1,6 @@
 export * from './labels';
 export * from './network-peers';
+export * from './spread';
 export * from './platform-namespace';
 export * from './app-workload';
 export * from './app-ingress';

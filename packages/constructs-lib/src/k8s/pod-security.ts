@@ -1,5 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import type { ResourcesConfig } from '../config/app-schema';
+import { podIdentityAgentEgress } from './network-peers';
 
 /**
  * The Pod Security "restricted" profile, field by field, for pods and containers (cdk8s-plus-28 defaults omit
@@ -31,8 +32,5 @@ export function containerResources(r: ResourcesConfig): k8s.ResourceRequirements
   };
 }
 
-/** Egress to the EKS Pod Identity agent (link-local, on every node): pods with an AWS identity need it. */
-export const POD_IDENTITY_AGENT: k8s.NetworkPolicyEgressRule = {
-  to: [{ ipBlock: { cidr: '169.254.170.23/32' } }],
-  ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(80) }],
-};
+/** Egress to the EKS Pod Identity agent: the network-policy helper's rule (network-peers.ts podIdentityAgentEgress). */
+export const POD_IDENTITY_AGENT: k8s.NetworkPolicyEgressRule = podIdentityAgentEgress();

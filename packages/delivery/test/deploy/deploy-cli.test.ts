@@ -5,7 +5,7 @@
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { loadEnvironment, platformNames } from '@optibid/constructs-lib';
+import { loadEnvironment, platformNames, ROLE_RECONCILE_JOB } from '@optibid/constructs-lib';
 import { namespaceApplysetId } from '../../src/deploy/applyset';
 import { WRITE_OUT } from '../../src/deploy/smoke/public-path';
 import { installPublicPathCurl } from './public-path-curl';
@@ -181,19 +181,36 @@ describe('npm run deploy against recording stand-ins', () => {
       expect(r.files.flatMap((f) => f.names).sort()).toEqual(fs.readdirSync(path.join(REPO_ROOT, K8S, namespaceOf(r)!)).filter((n) => n.startsWith('externalsecret-')).sort());
       expect(r.files.flatMap((f) => f.partOf)).toEqual(r.files.map(() => idOf(namespaceOf(r)!)));
     }
-    const waits = recs.filter((r) => r.tool === 'kubectl' && sub(r)[0] === 'wait');
+    const waits = recs.filter((r) => r.tool === 'kubectl' && sub(r)[0] === 'wait' && r.argv.includes('externalsecret'));
     expect(waits.map(namespaceOf)).toEqual(ORDER);
     expect(waits.every((w) => w.argv.includes('--for=condition=Ready') && w.argv.includes('externalsecret') && w.argv.includes('--all'))).toBe(true);
     const lastWait = recs.lastIndexOf(waits[waits.length - 1]);
-    // (c)-(f) one ApplySet per namespace, in order, after the ExternalSecrets are Ready.
-    const sets = recs.filter(isApplySet);
-    expect(sets.map(namespaceOf)).toEqual(ORDER);
+    // (c)-(f) one ApplySet per namespace, in order, after the ExternalSecrets are Ready. A namespace with gate Jobs
+    // (the data tier's role-reconcile Job) is applied without them first, from a copy, and whole once it rolled out.
+    const gates = (ns: string) => fs.readdirSync(path.join(REPO_ROOT, K8S, ns)).filter((n) => n.startsWith(`job-${ROLE_RECONCILE_JOB}-`));
+    const allSets = recs.filter(isApplySet);
+    const sets = ORDER.map((ns) => allSets.find((r) => namespaceOf(r) === ns)!);
+    expect(allSets.map(namespaceOf)).toEqual(ORDER.flatMap((ns) => (gates(ns).length > 0 ? [ns, ns] : [ns])));
     sets.forEach((r, i) => {
       expectScopedApplySet(r, ORDER[i]);
-      expect(r.files.map((f) => f.arg)).toEqual([`${K8S}/${ORDER[i]}`]);
+      if (gates(ORDER[i]).length === 0) expect(r.files.map((f) => f.arg)).toEqual([`${K8S}/${ORDER[i]}`]);
+      else {
+        expect(r.files[0].names).toEqual(fs.readdirSync(path.join(REPO_ROOT, K8S, ORDER[i])).filter((n) => !gates(ORDER[i]).includes(n)).sort());
+        const whole = allSets[allSets.indexOf(r) + 1];
+        expect(whole.files.map((f) => f.arg)).toEqual([`${K8S}/${ORDER[i]}`]);
+        // The gate Jobs after the namespace's rollouts, each waited for before the next namespace.
+        const jobWaits = recs.filter((w) => w.tool === 'kubectl' && sub(w)[0] === 'wait' && namespaceOf(w) === ORDER[i] && !w.argv.includes('externalsecret'));
+        expect(jobWaits.map((w) => sub(w)[2])).toEqual(gates(ORDER[i]).map((n) => `job/${n.replace(/^job-/, '').replace(/\.yaml$/, '')}`));
+        for (const w of jobWaits) {
+          expect(w.argv).toContain('--for=condition=complete');
+          expect(recs.indexOf(w)).toBeGreaterThan(recs.indexOf(whole));
+          if (i + 1 < ORDER.length) expect(recs.indexOf(w)).toBeLessThan(recs.indexOf(sets[i + 1]));
+        }
+        for (const ro of recs.filter((x) => isRolloutStatus(x) && namespaceOf(x) === ORDER[i])) expect(recs.indexOf(ro)).toBeLessThan(recs.indexOf(whole));
+      }
       expect(recs.indexOf(r)).toBeGreaterThan(lastWait);
     });
-    expect(applies).toHaveLength(1 + ORDER.length + ORDER.length);
+    expect(applies).toHaveLength(1 + ORDER.length + allSets.length);
 
     // Each namespace's rollouts are waited for before the next namespace is applied.
     const rollouts = recs.filter(isRolloutStatus);

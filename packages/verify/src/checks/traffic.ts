@@ -12,7 +12,7 @@
  */
 import type { CheckResult, RenderedEnvironment, VerifyCheck } from '../types';
 import { checkForbidden, checkRequired } from './traffic/evaluate';
-import { FORBIDDEN_FLOWS, REQUIRED_FLOWS, SCRAPING } from './traffic/expectations';
+import { expectationNames, trafficExpectations } from './traffic/expectations';
 import { buildTrafficGraph, type TrafficGraph } from './traffic/graph';
 import { buildTrafficModel } from './traffic/model';
 import { renderMarkdown } from './traffic/render';
@@ -35,7 +35,9 @@ export const trafficCheck: VerifyCheck = {
   run(env: RenderedEnvironment): CheckResult {
     const model = buildTrafficModel(env);
     const graph = buildTrafficGraph(model);
-    const findings = [...checkRequired(model, REQUIRED_FLOWS, SCRAPING), ...checkForbidden(model, FORBIDDEN_FLOWS)];
+    // The environment's expectations: names from the naming module, the application services' flows from the services table.
+    const expected = trafficExpectations(expectationNames(env.name));
+    const findings = [...checkRequired(model, expected.required, expected.scraping), ...checkForbidden(model, expected.forbidden)];
     const summaryLine = trafficSummary(graph);
     const warnings = model.warnings.map((w) => `  ! ${w}`);
     return {

@@ -3,7 +3,8 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { IMAGES, imageRef } from '../../versions/images';
-import { tcpPorts } from '../network-peers';
+import { egressTo, ingressFrom, networkPolicy } from '../network-peers';
+import { zoneSpread } from '../spread';
 import { PlatformExternalSecret } from '../external-secrets';
 import { containerResources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-security';
 import { ALERTMANAGER_CONFIG_PATHS, ALERTMANAGER_SECRET_DIR, ALERTMANAGER_SECRET_FILES, alertmanagerConfig, alertmanagerConfigRenderScript } from './alertmanager-config';
@@ -58,7 +59,7 @@ export class Alertmanager extends Construct {
             enableServiceLinks: false,
             priorityClassName: props.priorityClassName,
             securityContext: restrictedPodSecurityContext(uid),
-            topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: c.selector } }],
+            topologySpreadConstraints: zoneSpread(c.selector, 'none'),
             // The SMTP user name comes from the secret (see SMTP_USERNAME_PLACEHOLDER): rendered into an emptyDir.
             initContainers: [
               {
@@ -136,28 +137,16 @@ export class Alertmanager extends Construct {
       { protocol: 'TCP', port: intOrStr(svc.busPort!) },
       { protocol: 'UDP', port: intOrStr(svc.busPort!) },
     ];
-    new k8s.KubeNetworkPolicy(this, 'Ingress', {
+    networkPolicy(this, 'Ingress', {
       metadata: c.meta(`${svc.name}-ingress`),
-      spec: {
-        podSelector: { matchLabels: c.selector },
-        policyTypes: ['Ingress'],
-        ingress: [
-          { from: [podsOf(names.services.prometheus.name), podsOf(names.services.grafana.name)], ports: tcpPorts([svc.port]) },
-          { from: [{ podSelector: { matchLabels: c.selector } }], ports: mesh },
-        ],
-      },
+      selector: c.selector,
+      ingress: [ingressFrom([podsOf(names.services.prometheus.name), podsOf(names.services.grafana.name)], [svc.port]), ingressFrom([{ podSelector: { matchLabels: c.selector } }], mesh)],
     });
     // Out: only the notifiers (SMTP submission, Slack over HTTPS) outside the VPC, and the peers.
-    new k8s.KubeNetworkPolicy(this, 'Egress', {
+    networkPolicy(this, 'Egress', {
       metadata: c.meta(`${svc.name}-egress`),
-      spec: {
-        podSelector: { matchLabels: c.selector },
-        policyTypes: ['Egress'],
-        egress: [
-          { to: [{ ipBlock: { cidr: '0.0.0.0/0', except: [config.network.vpcCidr] } }], ports: tcpPorts([443, config.monitoring.alertmanager.smtpPort]) },
-          { to: [{ podSelector: { matchLabels: c.selector } }], ports: mesh },
-        ],
-      },
+      selector: c.selector,
+      egress: [egressTo([{ ipBlock: { cidr: '0.0.0.0/0', except: [config.network.vpcCidr] } }], [443, config.monitoring.alertmanager.smtpPort]), egressTo([{ podSelector: { matchLabels: c.selector } }], mesh)],
     });
   }
 }

@@ -1,6 +1,7 @@
 import type { EnvironmentConfig } from '../../config/schema';
 import type { PlatformNames } from '../../naming/naming';
 import { AppLabels, recommendedLabels, selectorLabels } from '../labels';
+import { namespaceNamed, podsIn, podsNamed } from '../network-peers';
 
 /** Everything a monitoring component receives. */
 export interface MonitoringProps {
@@ -24,6 +25,6 @@ export function component(p: MonitoringProps, name: string, componentName: strin
 export { intOrStr, quantity } from '../values';
 
 /** A namespace selector by name. */
-export const inNamespace = (ns: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } });
+export const inNamespace = (ns: string) => namespaceNamed(ns);
 /** Pods of a service (by `app.kubernetes.io/name`), optionally in another namespace. */
-export const podsOf = (name: string, ns?: string) => ({ ...(ns ? inNamespace(ns) : {}), podSelector: { matchLabels: { 'app.kubernetes.io/name': name } } });
+export const podsOf = (name: string, ns?: string) => (ns ? podsIn(ns, name) : podsNamed(name));

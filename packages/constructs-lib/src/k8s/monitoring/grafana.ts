@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { IMAGES, imageRef } from '../../versions/images';
 import { PlatformExternalSecret } from '../external-secrets';
-import { tcpPorts } from '../network-peers';
+import { egressTo, ingressFrom, networkPolicy } from '../network-peers';
 import { containerResources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-security';
 import { MONITORING_CONTAINER_RESOURCES } from './resources';
 import { component, intOrStr, MonitoringProps, podsOf, quantity } from './common';
@@ -110,21 +110,15 @@ export class Grafana extends Construct {
     });
     new k8s.KubeService(this, 'Service', { metadata: c.meta(), spec: { type: 'ClusterIP', selector: c.selector, ports: [{ name: 'http', port: svc.port, targetPort: intOrStr('http'), protocol: 'TCP', appProtocol: 'http' }] } });
     // Reached by operators through `kubectl port-forward` (not exposed); scraped by Prometheus.
-    new k8s.KubeNetworkPolicy(this, 'Ingress', {
-      metadata: c.meta(`${svc.name}-ingress`),
-      spec: { podSelector: { matchLabels: c.selector }, policyTypes: ['Ingress'], ingress: [{ from: [podsOf(s.prometheus.name)], ports: tcpPorts([svc.port]) }] },
-    });
-    new k8s.KubeNetworkPolicy(this, 'Egress', {
+    networkPolicy(this, 'Ingress', { metadata: c.meta(`${svc.name}-ingress`), selector: c.selector, ingress: [ingressFrom([podsOf(s.prometheus.name)], [svc.port])] });
+    networkPolicy(this, 'Egress', {
       metadata: c.meta(`${svc.name}-egress`),
-      spec: {
-        podSelector: { matchLabels: c.selector },
-        policyTypes: ['Egress'],
-        egress: [
-          { to: [podsOf(s.prometheus.name)], ports: tcpPorts([s.prometheus.port]) },
-          { to: [podsOf(s.alertmanager.name)], ports: tcpPorts([s.alertmanager.port]) },
-          { to: [podsOf(s.tracingQuery.workload!)], ports: tcpPorts([s.tracingQuery.port]) },
-        ],
-      },
+      selector: c.selector,
+      egress: [
+        egressTo([podsOf(s.prometheus.name)], [s.prometheus.port]),
+        egressTo([podsOf(s.alertmanager.name)], [s.alertmanager.port]),
+        egressTo([podsOf(s.tracingQuery.workload!)], [s.tracingQuery.port]),
+      ],
     });
   }
 }

@@ -2,7 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { IMAGES, imageRef } from '../../versions/images';
-import { tcpPorts } from '../network-peers';
+import { ingressFrom, networkPolicy } from '../network-peers';
 import { containerResources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-security';
 import { MONITORING_CONTAINER_RESOURCES } from './resources';
 import { component, intOrStr, MonitoringProps, podsOf, quantity } from './common';
@@ -91,17 +91,15 @@ export class Jaeger extends Construct {
       },
     });
     new k8s.KubeService(this, 'Query', { metadata: c.meta(query.name), spec: { type: 'ClusterIP', selector: c.selector, ports: [{ name: 'query', port: query.port, targetPort: intOrStr('query'), protocol: 'TCP', appProtocol: 'http' }] } });
-    new k8s.KubeNetworkPolicy(this, 'Ingress', {
+    networkPolicy(this, 'Ingress', {
       metadata: c.meta('jaeger-ingress'),
-      spec: {
-        podSelector: { matchLabels: c.selector },
-        policyTypes: ['Ingress'],
-        ingress: [
-          { from: [podsOf(names.services.backend.name, names.namespaces.app)], ports: tcpPorts([collector.port, collector.httpPort!]) },
-          { from: [podsOf(names.services.grafana.name)], ports: tcpPorts([query.port]) },
-          { from: [podsOf(names.services.prometheus.name)], ports: tcpPorts([JAEGER_METRICS_PORT]) },
-        ],
-      },
+      selector: c.selector,
+      ingress: [
+        // The application services of the services table export traces (OTEL_EXPORTER_OTLP_ENDPOINT).
+        ingressFrom(names.serviceTable.appServices.map((s) => podsOf(s.name, names.namespaces.app)), [collector.port, collector.httpPort!]),
+        ingressFrom([podsOf(names.services.grafana.name)], [query.port]),
+        ingressFrom([podsOf(names.services.prometheus.name)], [JAEGER_METRICS_PORT]),
+      ],
     });
   }
 }

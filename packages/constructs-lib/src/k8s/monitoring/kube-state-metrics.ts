@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { IMAGES, imageRef } from '../../versions/images';
-import { tcpPorts } from '../network-peers';
+import { apiServerEgress, ingressFrom, networkPolicy } from '../network-peers';
 import { containerResources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-security';
 import { MONITORING_CONTAINER_RESOURCES } from './resources';
 import { component, intOrStr, MonitoringProps, podsOf } from './common';
@@ -79,13 +79,7 @@ export class KubeStateMetrics extends Construct {
       },
     });
     new k8s.KubeService(this, 'Service', { metadata: c.meta(), spec: { type: 'ClusterIP', selector: c.selector, ports: [{ name: KUBE_STATE_METRICS_PORT_NAME, port: svc.port, targetPort: intOrStr(KUBE_STATE_METRICS_PORT_NAME), protocol: 'TCP', appProtocol: 'http' }] } });
-    new k8s.KubeNetworkPolicy(this, 'Ingress', {
-      metadata: c.meta(`${svc.name}-ingress`),
-      spec: { podSelector: { matchLabels: c.selector }, policyTypes: ['Ingress'], ingress: [{ from: [podsOf(names.services.prometheus.name)], ports: tcpPorts([svc.port]) }] },
-    });
-    new k8s.KubeNetworkPolicy(this, 'Egress', {
-      metadata: c.meta(`${svc.name}-egress`),
-      spec: { podSelector: { matchLabels: c.selector }, policyTypes: ['Egress'], egress: [{ ports: tcpPorts([443]) }] },
-    });
+    networkPolicy(this, 'Ingress', { metadata: c.meta(`${svc.name}-ingress`), selector: c.selector, ingress: [ingressFrom([podsOf(names.services.prometheus.name)], [svc.port])] });
+    networkPolicy(this, 'Egress', { metadata: c.meta(`${svc.name}-egress`), selector: c.selector, egress: [apiServerEgress()] });
   }
 }

@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { IMAGES, imageRef } from '../../versions/images';
-import { tcpPorts } from '../network-peers';
+import { egressTo, ingressFrom, networkPolicy, podsIn } from '../network-peers';
 import { PlatformExternalSecret } from '../external-secrets';
 import { containerResources } from '../pod-security';
 import { MONITORING_CONTAINER_RESOURCES } from './resources';
@@ -204,13 +204,7 @@ export class FluentBit extends Construct {
       },
     });
     // Metrics from Prometheus only; out to the log store and the Kubernetes API (metadata) on 443/the store's port.
-    new k8s.KubeNetworkPolicy(this, 'Ingress', {
-      metadata: c.meta(`${svc.name}-ingress`),
-      spec: { podSelector: { matchLabels: c.selector }, policyTypes: ['Ingress'], ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': names.namespaces.monitoring } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': names.services.prometheus.name } } }], ports: tcpPorts([svc.port]) }] },
-    });
-    new k8s.KubeNetworkPolicy(this, 'Egress', {
-      metadata: c.meta(`${svc.name}-egress`),
-      spec: { podSelector: { matchLabels: c.selector }, policyTypes: ['Egress'], egress: [{ ports: tcpPorts([...new Set([443, log.port])]) }] },
-    });
+    networkPolicy(this, 'Ingress', { metadata: c.meta(`${svc.name}-ingress`), selector: c.selector, ingress: [ingressFrom([podsIn(names.namespaces.monitoring, names.services.prometheus.name)], [svc.port])] });
+    networkPolicy(this, 'Egress', { metadata: c.meta(`${svc.name}-egress`), selector: c.selector, egress: [egressTo([], [...new Set([443, log.port])])] });
   }
 }

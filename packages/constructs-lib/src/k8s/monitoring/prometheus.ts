@@ -2,7 +2,8 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { IMAGES, imageRef } from '../../versions/images';
-import { tcpPorts } from '../network-peers';
+import { apiServerEgress, egressTo, ingressFrom, networkPolicy } from '../network-peers';
+import { zoneSpread } from '../spread';
 import { containerResources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-security';
 import { scrapeAnnotations } from './scrape';
 import { component, inNamespace, intOrStr, MonitoringProps, podsOf, quantity } from './common';
@@ -70,7 +71,7 @@ export class Prometheus extends Construct {
             priorityClassName: props.priorityClassName,
             terminationGracePeriodSeconds: 120,
             securityContext: restrictedPodSecurityContext(uid),
-            topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: c.selector } }],
+            topologySpreadConstraints: zoneSpread(c.selector, 'none'),
             containers: [
               {
                 name: 'prometheus',
@@ -113,25 +114,19 @@ export class Prometheus extends Construct {
     new k8s.KubePodDisruptionBudget(this, 'Pdb', { metadata: c.meta(), spec: { selector: { matchLabels: c.selector }, maxUnavailable: intOrStr(1) } });
 
     // Only Grafana (and Prometheus itself, for self-scraping across replicas) reaches the API; operators use port-forward.
-    new k8s.KubeNetworkPolicy(this, 'Ingress', {
-      metadata: c.meta(`${svc.name}-ingress`),
-      spec: { podSelector: { matchLabels: c.selector }, policyTypes: ['Ingress'], ingress: [{ from: [podsOf(names.services.grafana.name), podsOf(svc.name)], ports: tcpPorts([svc.port]) }] },
-    });
+    networkPolicy(this, 'Ingress', { metadata: c.meta(`${svc.name}-ingress`), selector: c.selector, ingress: [ingressFrom([podsOf(names.services.grafana.name), podsOf(svc.name)], [svc.port])] });
     // Scraping reaches every namespace's metrics ports and the kubelets; alerts go to the Alertmanagers.
-    new k8s.KubeNetworkPolicy(this, 'Egress', {
+    networkPolicy(this, 'Egress', {
       metadata: c.meta(`${svc.name}-egress`),
-      spec: {
-        podSelector: { matchLabels: c.selector },
-        policyTypes: ['Egress'],
-        egress: [
-          { to: [{ namespaceSelector: {} }], ports: tcpPorts(metricsPorts(props)) },
-          { to: [{ ipBlock: { cidr: config.network.vpcCidr } }], ports: tcpPorts([10250, names.services.nodeExporter.port]) },
-          { to: [podsOf(names.services.alertmanager.name)], ports: tcpPorts([names.services.alertmanager.port]) },
-          // Kubernetes API (service discovery).
-          { ports: tcpPorts([443]) },
-          { to: [inNamespace(ns)], ports: tcpPorts([svc.port]) },
-        ],
-      },
+      selector: c.selector,
+      egress: [
+        egressTo([{ namespaceSelector: {} }], metricsPorts(props)),
+        egressTo([{ ipBlock: { cidr: config.network.vpcCidr } }], [10250, names.services.nodeExporter.port]),
+        egressTo([podsOf(names.services.alertmanager.name)], [names.services.alertmanager.port]),
+        // Kubernetes API (service discovery).
+        apiServerEgress(),
+        egressTo([inNamespace(ns)], [svc.port]),
+      ],
     });
   }
 }
@@ -139,6 +134,6 @@ export class Prometheus extends Construct {
 /** Every metrics port the platform's pods expose (NetworkPolicy egress of the scrapers). */
 export function metricsPorts({ names }: MonitoringProps): number[] {
   const s = names.services;
-  const ports = [s.backend.metricsPort, POSTGRES_EXPORTER_PORT, PGBOUNCER_EXPORTER_PORT, s.redis.metricsPort, s.alertmanager.port, s.grafana.port, s.kubeStateMetrics.port, s.fluentBit.port, JAEGER_METRICS_PORT, ...Object.values(CONTROLLER_METRICS_PORTS)];
+  const ports = [...names.serviceTable.appServices.map((x) => x.metricsPort), POSTGRES_EXPORTER_PORT, PGBOUNCER_EXPORTER_PORT, s.redis.metricsPort, s.alertmanager.port, s.grafana.port, s.kubeStateMetrics.port, s.fluentBit.port, JAEGER_METRICS_PORT, ...Object.values(CONTROLLER_METRICS_PORTS)];
   return [...new Set(ports.filter((p): p is number => typeof p === 'number'))].sort((a, b) => a - b);
 }

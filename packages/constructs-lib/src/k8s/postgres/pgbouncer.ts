@@ -7,7 +7,8 @@ import { poolerRollout } from '../../config/database-schema';
 import { IMAGES, imageRef } from '../../versions/images';
 import { pdbMaxUnavailable } from '../app-workload';
 import { recommendedLabels, selectorLabels } from '../labels';
-import { peer, tcpPorts } from '../network-peers';
+import { egressTo, ingressFrom, metricsFrom, networkPolicy, peer, podsNamed } from '../network-peers';
+import { zoneSpread } from '../spread';
 import { pgbouncerClients } from '../../naming/services';
 import { containerResources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-security';
 import { NamespaceCa } from './cluster-ca';
@@ -90,10 +91,7 @@ export class PgBouncer extends Construct {
             priorityClassName: props.priorityClassName,
             terminationGracePeriodSeconds: 40,
             securityContext: restrictedPodSecurityContext(uid),
-            topologySpreadConstraints: [
-              { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: selector } },
-              { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector } },
-            ],
+            topologySpreadConstraints: zoneSpread(selector, 'ScheduleAnyway'),
             containers: [
               {
                 name: 'pgbouncer',
@@ -152,24 +150,7 @@ export class PgBouncer extends Construct {
 
     // The application services whose database role logs in through PgBouncer (services table).
     const clientPods = pgbouncerClients(names.serviceTable).map((s) => peer({ namespace: names.namespaces.app, service: s.name, ports: [] }, ns));
-    new k8s.KubeNetworkPolicy(this, 'IngressPolicy', {
-      metadata: meta(`${svc.name}-ingress`),
-      spec: {
-        podSelector: { matchLabels: selector },
-        policyTypes: ['Ingress'],
-        ingress: [
-          { from: clientPods, ports: tcpPorts([svc.port]) },
-          { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': names.namespaces.monitoring } } }], ports: tcpPorts([PGBOUNCER_EXPORTER_PORT]) },
-        ],
-      },
-    });
-    new k8s.KubeNetworkPolicy(this, 'EgressPolicy', {
-      metadata: meta(`${svc.name}-egress`),
-      spec: {
-        podSelector: { matchLabels: selector },
-        policyTypes: ['Egress'],
-        egress: [{ to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': props.postgresName } } }], ports: tcpPorts([names.services.postgres.port]) }],
-      },
-    });
+    networkPolicy(this, 'IngressPolicy', { metadata: meta(`${svc.name}-ingress`), selector, ingress: [ingressFrom(clientPods, [svc.port]), metricsFrom(names.namespaces.monitoring, PGBOUNCER_EXPORTER_PORT)] });
+    networkPolicy(this, 'EgressPolicy', { metadata: meta(`${svc.name}-egress`), selector, egress: [egressTo([podsNamed(props.postgresName)], [names.services.postgres.port])] });
   }
 }

@@ -4,7 +4,7 @@ import type { EnvironmentConfig } from '../../config/schema';
 import type { PlatformNames } from '../../naming/naming';
 import { IMAGES, imageRef } from '../../versions/images';
 import { recommendedLabels, selectorLabels } from '../labels';
-import { tcpPorts } from '../network-peers';
+import { apiServerEgress, egressTo, networkPolicy, podsNamed } from '../network-peers';
 import { containerResources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-security';
 import { NamespaceCa } from './cluster-ca';
 import { DATA_CONTAINER_RESOURCES } from './resources';
@@ -151,17 +151,14 @@ export class PostgresBackups extends Construct {
       },
     });
 
-    new k8s.KubeNetworkPolicy(this, 'EgressPolicy', {
+    networkPolicy(this, 'EgressPolicy', {
       metadata: meta(`${POSTGRES_BACKUP_NAME}-egress`),
-      spec: {
-        podSelector: { matchLabels: selectorLabels(labelSet) },
-        policyTypes: ['Egress'],
-        egress: [
-          { to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': props.postgresName } } }], ports: tcpPorts([PGBACKREST_TLS_PORT, names.services.postgres.port]) },
-          // S3 through the gateway endpoint, STS for the web-id credentials (IRSA: no Pod Identity agent).
-          { ports: tcpPorts([443]) },
-        ],
-      },
+      selector: selectorLabels(labelSet),
+      egress: [
+        egressTo([podsNamed(props.postgresName)], [PGBACKREST_TLS_PORT, names.services.postgres.port]),
+        // S3 through the gateway endpoint, STS for the web-id credentials (IRSA: no Pod Identity agent).
+        apiServerEgress(),
+      ],
     });
   }
 }

@@ -7,7 +7,8 @@ import type { PlatformNames } from '../../naming/naming';
 import { IMAGES, imageRef } from '../../versions/images';
 import { AppLabels, recommendedLabels, selectorLabels } from '../labels';
 import { PlatformExternalSecret, SecretKeyRef } from '../external-secrets';
-import { tcpPorts } from '../network-peers';
+import { apiServerEgress, egressTo, ingressFrom, metricsFrom, networkPolicy, podsNamed } from '../network-peers';
+import { zoneSpread } from '../spread';
 import { containerResources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-security';
 import { pdbMaxUnavailable } from '../app-workload';
 import { NamespaceCa } from './cluster-ca';
@@ -197,10 +198,7 @@ export class PostgresCluster extends Construct {
             // match fsGroup (kubernetes/kubernetes pkg/volume/volume_linux.go skipPermissionChange/requiresPermissionChange);
             // without it every mount re-applies g+rwx and setgid to PGDATA, which PostgreSQL then refuses (start.sh).
             securityContext: { ...restrictedPodSecurityContext(uid), fsGroupChangePolicy: 'OnRootMismatch' },
-            topologySpreadConstraints: [
-              { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: selector } },
-              { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: selector } },
-            ],
+            topologySpreadConstraints: zoneSpread(selector, 'DoNotSchedule'),
             containers: [
               {
                 ...common,
@@ -299,32 +297,25 @@ export class PostgresCluster extends Construct {
     // Network: PostgreSQL from the poolers and the other members; pgBackRest from the backup jobs; metrics from
     // monitoring. Out: the other members, the Kubernetes API (Patroni's DCS), S3 and the Pod Identity agent.
     const self = { podSelector: { matchLabels: selector } };
-    const pods = (name: string) => ({ podSelector: { matchLabels: { 'app.kubernetes.io/name': name } } });
-    new k8s.KubeNetworkPolicy(this, 'IngressPolicy', {
+    networkPolicy(this, 'IngressPolicy', {
       metadata: meta(`${svc.name}-ingress`),
-      spec: {
-        podSelector: { matchLabels: selector },
-        policyTypes: ['Ingress'],
-        ingress: [
-          { from: [pods(props.clients.pooler), ...(props.clients.roleReconcile ? [pods(props.clients.roleReconcile)] : [])], ports: tcpPorts([svc.port]) },
-          { from: [self], ports: tcpPorts([svc.port, PATRONI_PORT]) },
-          { from: [pods(props.clients.backupJobs)], ports: tcpPorts([svc.port, PGBACKREST_TLS_PORT]) },
-          { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': names.namespaces.monitoring } } }], ports: tcpPorts([POSTGRES_EXPORTER_PORT]) },
-        ],
-      },
+      selector,
+      ingress: [
+        ingressFrom([podsNamed(props.clients.pooler), ...(props.clients.roleReconcile ? [podsNamed(props.clients.roleReconcile)] : [])], [svc.port]),
+        ingressFrom([self], [svc.port, PATRONI_PORT]),
+        ingressFrom([podsNamed(props.clients.backupJobs)], [svc.port, PGBACKREST_TLS_PORT]),
+        metricsFrom(names.namespaces.monitoring, POSTGRES_EXPORTER_PORT),
+      ],
     });
-    new k8s.KubeNetworkPolicy(this, 'EgressPolicy', {
+    networkPolicy(this, 'EgressPolicy', {
       metadata: meta(`${svc.name}-egress`),
-      spec: {
-        podSelector: { matchLabels: selector },
-        policyTypes: ['Egress'],
-        egress: [
-          { to: [self], ports: tcpPorts([svc.port, PATRONI_PORT]) },
-          // Kubernetes API (control-plane ENIs in the VPC), S3 (gateway endpoint) and STS (web-id credentials): HTTPS.
-          // No Pod Identity agent: the database identity is IRSA (./web-identity.ts).
-          { ports: tcpPorts([443]) },
-        ],
-      },
+      selector,
+      egress: [
+        egressTo([self], [svc.port, PATRONI_PORT]),
+        // Kubernetes API (control-plane ENIs in the VPC), S3 (gateway endpoint) and STS (web-id credentials): HTTPS.
+        // No Pod Identity agent: the database identity is IRSA (./web-identity.ts).
+        apiServerEgress(),
+      ],
     });
   }
 }

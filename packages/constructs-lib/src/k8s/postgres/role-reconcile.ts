@@ -6,7 +6,7 @@ import { ROLE_RECONCILE_JOB } from '../../naming/services';
 import { IMAGES, imageRef } from '../../versions/images';
 import { contentHash } from '../config-checksum';
 import { recommendedLabels, selectorLabels } from '../labels';
-import { tcpPorts } from '../network-peers';
+import { egressTo, networkPolicy, podsNamed } from '../network-peers';
 import { containerResources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-security';
 import { quantity } from '../values';
 import { POSTGRES_OBJECTS } from './postgres-cluster';
@@ -107,14 +107,9 @@ export class PostgresRoleReconcile extends Construct {
     this.jobName = `${ROLE_RECONCILE_JOB}-${hash}`;
     new k8s.KubeJob(this, 'Job', { metadata: meta(this.jobName), spec });
 
-    // Out: the primary only (PostgreSQL's role label, kept by Patroni), on the PostgreSQL port.
-    new k8s.KubeNetworkPolicy(this, 'EgressPolicy', {
-      metadata: meta(`${ROLE_RECONCILE_JOB}-egress`),
-      spec: {
-        podSelector: { matchLabels: selectorLabels(labelSet) },
-        policyTypes: ['Egress'],
-        egress: [{ to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': props.postgresName, role: 'primary' } } }], ports: tcpPorts([pg.port]) }],
-      },
-    });
+    // Out: PostgreSQL on its port, nothing else (PGHOST is the read-write Service, i.e. the primary). The PostgreSQL pods
+    // by their name label, not also by Patroni's `role: primary`: that label exists only at run time, so verify's
+    // traffic check (which reads the rendered pod templates) could not prove the flow, and it moves on a failover.
+    networkPolicy(this, 'EgressPolicy', { metadata: meta(`${ROLE_RECONCILE_JOB}-egress`), selector: selectorLabels(labelSet), egress: [egressTo([podsNamed(props.postgresName)], [pg.port])] });
   }
 }

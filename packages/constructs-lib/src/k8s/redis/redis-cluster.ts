@@ -5,10 +5,11 @@ import type { EnvironmentConfig } from '../../config/schema';
 import { PLATFORM_ANNOTATIONS, type PlatformNames } from '../../naming/naming';
 import { IMAGES, imageRef } from '../../versions/images';
 import { AppLabels, recommendedLabels, selectorLabels } from '../labels';
-import { peer, tcpPorts } from '../network-peers';
+import { apiServerEgress, egressTo, ingressFrom, metricsFrom, networkPolicy, peer, podIdentityAgentEgress, podsNamed } from '../network-peers';
+import { zoneSpread } from '../spread';
 import { redisClients } from '../../naming/services';
 import { PlatformExternalSecret, type SecretKeyRef } from '../external-secrets';
-import { containerResources, POD_IDENTITY_AGENT, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-security';
+import { containerResources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../pod-security';
 import { scrapeAnnotations } from '../monitoring/scrape';
 import { aclTemplate, bootstrapScript, redisAuthKeys, REDIS_HEADLESS, REDIS_PATHS, REDIS_USERS, redisConf, redisPodCount, snapshotScript, startScript, zoneTable } from './redis-files';
 import { configChecksum, contentHash } from '../config-checksum';
@@ -98,10 +99,7 @@ export class RedisCluster extends Construct {
             priorityClassName: props.priorityClassName,
             terminationGracePeriodSeconds: 30,
             securityContext: restrictedPodSecurityContext(uid),
-            topologySpreadConstraints: [
-              { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: selector } },
-              { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector } },
-            ],
+            topologySpreadConstraints: zoneSpread(selector, 'ScheduleAnyway'),
             containers: [
               {
                 name: 'redis',
@@ -254,33 +252,25 @@ export class RedisCluster extends Construct {
     });
 
     // Network: clients (backend, helper jobs) on 6379; the cluster bus only between Redis pods; metrics from monitoring.
-    const podsNamed = (name: string) => ({ podSelector: { matchLabels: { 'app.kubernetes.io/name': name } } });
     // The application services with a Redis user (services table).
     const clients = redisClients(names.serviceTable).map((s) => peer({ namespace: names.namespaces.app, service: s.name, ports: [] }, ns));
-    new k8s.KubeNetworkPolicy(this, 'IngressPolicy', {
+    const self = { podSelector: { matchLabels: selector } };
+    networkPolicy(this, 'IngressPolicy', {
       metadata: meta(`${svc.name}-ingress`),
-      spec: {
-        podSelector: { matchLabels: selector },
-        policyTypes: ['Ingress'],
-        ingress: [
-          { from: [...clients, podsNamed(REDIS_BOOTSTRAP_NAME), podsNamed(REDIS_BACKUP_NAME)], ports: tcpPorts([svc.port]) },
-          { from: [{ podSelector: { matchLabels: selector } }], ports: tcpPorts([svc.port, svc.busPort!]) },
-          { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': names.namespaces.monitoring } } }], ports: tcpPorts([svc.metricsPort!]) },
-        ],
-      },
+      selector,
+      ingress: [
+        ingressFrom([...clients, podsNamed(REDIS_BOOTSTRAP_NAME), podsNamed(REDIS_BACKUP_NAME)], [svc.port]),
+        ingressFrom([self], [svc.port, svc.busPort!]),
+        metricsFrom(names.namespaces.monitoring, svc.metricsPort!),
+      ],
     });
-    new k8s.KubeNetworkPolicy(this, 'EgressPolicy', {
-      metadata: meta(`${svc.name}-egress`),
-      spec: { podSelector: { matchLabels: selector }, policyTypes: ['Egress'], egress: [{ to: [{ podSelector: { matchLabels: selector } }], ports: tcpPorts([svc.port, svc.busPort!]) }] },
-    });
-    for (const [name, extra] of [[REDIS_BOOTSTRAP_NAME, []], [REDIS_BACKUP_NAME, [{ ports: tcpPorts([443]) }, POD_IDENTITY_AGENT]]] as const) {
-      new k8s.KubeNetworkPolicy(this, `${name}-egress`, {
+    networkPolicy(this, 'EgressPolicy', { metadata: meta(`${svc.name}-egress`), selector, egress: [egressTo([self], [svc.port, svc.busPort!])] });
+    // The helper jobs reach Redis; the backup also S3 (HTTPS) with its Pod Identity credentials.
+    for (const [name, extra] of [[REDIS_BOOTSTRAP_NAME, []], [REDIS_BACKUP_NAME, [apiServerEgress(), podIdentityAgentEgress()]]] as const) {
+      networkPolicy(this, `${name}-egress`, {
         metadata: meta(`${name}-egress`, recommendedLabels(jobLabelSet(name))),
-        spec: {
-          podSelector: { matchLabels: selectorLabels(jobLabelSet(name)) },
-          policyTypes: ['Egress'],
-          egress: [{ to: [{ podSelector: { matchLabels: selector } }], ports: tcpPorts([svc.port]) }, ...extra],
-        },
+        selector: selectorLabels(jobLabelSet(name)),
+        egress: [egressTo([self], [svc.port]), ...extra],
       });
     }
   }

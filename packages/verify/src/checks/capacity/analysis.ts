@@ -263,7 +263,8 @@ export function analyseCapacity(env: RenderedEnvironment): CapacityAnalysis {
     for (const { obj } of env.objects) {
       if (obj.kind !== 'PodDisruptionBudget') continue;
       const ns = obj.metadata.namespace ?? 'default';
-      const matched = inventory.groups.filter((g) => g.kind !== 'DaemonSet' && g.namespace === ns && g.min > 0 && matchesSelector(obj.spec?.selector ?? {}, g.labels));
+      // An absent PDB selector selects no pod (metav1.LabelSelectorAsSelector(nil) is labels.Nothing()).
+      const matched = inventory.groups.filter((g) => g.kind !== 'DaemonSet' && g.namespace === ns && g.min > 0 && matchesSelector(obj.spec?.selector, g.labels));
       const n = matched.reduce((a, g) => a + g.min, 0);
       if (n === 0) continue;
       let lost = 0;

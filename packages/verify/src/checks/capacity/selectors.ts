@@ -42,7 +42,7 @@ function requirementMatches(r: Requirement, labels: Labels): boolean {
   }
 }
 
-/** matchLabels AND every matchExpression; an absent or empty selector matches everything (the shared matcher). */
+/** matchLabels AND every matchExpression; `{}` matches everything, an absent selector nothing (the shared matcher of @optibid/rendered). */
 export function matchesSelector(sel: LabelSelector | null | undefined, labels: Labels): boolean {
   return matchesLabelSelector(sel, labels);
 }

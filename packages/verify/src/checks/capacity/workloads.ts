@@ -95,7 +95,7 @@ function spreadsOf(spec: any): SpreadConstraint[] {
   return ((spec?.topologySpreadConstraints ?? []) as any[])
     .map((c, index) => ({ c, index }))
     .filter(({ c }) => c?.whenUnsatisfiable === 'DoNotSchedule' && typeof c?.topologyKey === 'string')
-    .map(({ c, index }) => ({ topologyKey: c.topologyKey, maxSkew: Number(c.maxSkew ?? 1), minDomains: c.minDomains === undefined ? undefined : Number(c.minDomains), selector: c.labelSelector ?? {}, index }));
+    .map(({ c, index }) => ({ topologyKey: c.topologyKey, maxSkew: Number(c.maxSkew ?? 1), minDomains: c.minDomains === undefined ? undefined : Number(c.minDomains), selector: c.labelSelector, index }));
 }
 
 
