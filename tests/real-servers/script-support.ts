@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { loadRenderedEnvironment, type KubeObject } from '@optibid/rendered';
+import { containerCommandScript, loadRenderedEnvironment, type KubeObject } from '@optibid/rendered';
 import { dataNamespace, DIST, ENV } from './support';
 
 /** The rendered PostgreSQL pod of an environment (the StatefulSet of the data namespace), read from dist/. */
@@ -33,35 +33,9 @@ export function renderedDataTier(env = ENV, statefulSet = 'postgres'): RenderedD
   return { objects, find, configMapData: (name) => find('ConfigMap', name).data as Record<string, string>, pod, container };
 }
 
-/**
- * The file a container sees at `file` when it comes from a ConfigMap volume mounted as a directory: its text and mode
- * (the item's mode, else the volume's defaultMode, else 0644). undefined when no ConfigMap volume provides it.
- */
-export function mountedFile(tier: RenderedDataTier, pod: any, container: any, file: string): { text: string; mode: number; configMap: string; key: string } | undefined {
-  for (const m of container.volumeMounts ?? []) {
-    if (m.subPath || path.posix.dirname(file) !== m.mountPath) continue;
-    const v = (pod.volumes ?? []).find((x: any) => x.name === m.name);
-    if (!v?.configMap) continue;
-    const base = path.posix.basename(file);
-    const item = (v.configMap.items as any[] | undefined)?.find((i) => i.path === base);
-    if (v.configMap.items && !item) continue;
-    const key = item?.key ?? base;
-    const text = tier.configMapData(v.configMap.name)[key];
-    if (text === undefined) continue;
-    return { text, mode: item?.mode ?? v.configMap.defaultMode ?? 0o644, configMap: v.configMap.name, key };
-  }
-  return undefined;
-}
-
-/** The script a container's command runs: `[script]` (executable file) or `['/bin/sh', script]`. */
-export function commandScript(tier: RenderedDataTier, pod: any, container: any): { text: string; mode: number; configMap: string; key: string; file: string } {
-  const cmd: string[] = container.command ?? [];
-  const file = cmd[0] === '/bin/sh' && cmd.length === 2 ? cmd[1] : cmd.length === 1 ? cmd[0] : undefined;
-  if (!file) throw new Error(`container ${container.name} does not run a script file: ${JSON.stringify(cmd)}`);
-  const f = mountedFile(tier, pod, container, file);
-  if (!f) throw new Error(`container ${container.name}: ${file} is not a file of a mounted ConfigMap`);
-  if (cmd.length === 1 && (f.mode & 0o111) === 0) throw new Error(`container ${container.name}: ${file} is executed directly but mounted with mode ${f.mode.toString(8)}`);
-  return { ...f, file };
+/** The script a container's command runs, as the kubelet mounts it (the one reader: @optibid/rendered). */
+export function commandScript(tier: RenderedDataTier, pod: any, container: any): ReturnType<typeof containerCommandScript> {
+  return containerCommandScript((name) => tier.configMapData(name), pod, container);
 }
 
 /** A directory of stub programs: each records `<name> <args...>` in `log`, then runs `body` (POSIX sh, $LOG set). */

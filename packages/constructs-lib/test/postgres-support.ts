@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Testing } from 'cdk8s';
+import { containerCommandScript, mountedConfigMapFile, type MountedConfigMapFile } from '@optibid/rendered';
 import { parse } from 'yaml';
 // Through the package entries, as any consumer of the library would.
 import { loadEnvironment, platformNames } from '@optibid/constructs-lib/data';
@@ -51,35 +52,14 @@ export function dataTier(env: EnvName = 'production'): DataTier {
   return { env, objects, find, configMapData, pod, container, patroni };
 }
 
-/**
- * The file a container sees at `file` when it comes from a ConfigMap volume mounted as a directory: its text and mode
- * (the item's mode, else the volume's defaultMode, else 0644). undefined when no ConfigMap volume provides it.
- */
-export function mountedFile(tier: DataTier, pod: any, container: any, file: string): { text: string; mode: number; configMap: string; key: string } | undefined {
-  for (const m of container.volumeMounts ?? []) {
-    if (m.subPath || path.posix.dirname(file) !== m.mountPath) continue;
-    const v = (pod.volumes ?? []).find((x: any) => x.name === m.name);
-    if (!v?.configMap) continue;
-    const base = path.posix.basename(file);
-    const item = (v.configMap.items as any[] | undefined)?.find((i) => i.path === base);
-    if (v.configMap.items && !item) continue;
-    const key = item?.key ?? base;
-    const text = tier.configMapData(v.configMap.name)[key];
-    if (text === undefined) continue;
-    return { text, mode: item?.mode ?? v.configMap.defaultMode ?? 0o644, configMap: v.configMap.name, key };
-  }
-  return undefined;
+/** The file a container sees at `file` through a mounted ConfigMap (the one reader: @optibid/rendered). */
+export function mountedFile(tier: DataTier, pod: any, container: any, file: string): MountedConfigMapFile | undefined {
+  return mountedConfigMapFile((name) => tier.configMapData(name), pod, container, file);
 }
 
 /** The script a container's command runs: `[script]` (executable file) or `['/bin/sh', script]`. */
-export function commandScript(tier: DataTier, pod: any, container: any): { text: string; mode: number; configMap: string; key: string; file: string } {
-  const cmd: string[] = container.command ?? [];
-  const file = cmd[0] === '/bin/sh' && cmd.length === 2 ? cmd[1] : cmd.length === 1 ? cmd[0] : undefined;
-  if (!file) throw new Error(`container ${container.name} does not run a script file: ${JSON.stringify(cmd)}`);
-  const f = mountedFile(tier, pod, container, file);
-  if (!f) throw new Error(`container ${container.name}: ${file} is not a file of a mounted ConfigMap`);
-  if (cmd.length === 1 && (f.mode & 0o111) === 0) throw new Error(`container ${container.name}: ${file} is executed directly but mounted with mode ${f.mode.toString(8)}`);
-  return { ...f, file };
+export function commandScript(tier: DataTier, pod: any, container: any): ReturnType<typeof containerCommandScript> {
+  return containerCommandScript((name) => tier.configMapData(name), pod, container);
 }
 
 /** The memory limit of a container in bytes (binary suffixes only: what the constructs render). */

@@ -175,3 +175,49 @@ export function podTemplateRef(obj: KubeObject): PodTemplateRef | undefined {
   for (const key of keys) template = isRecord(template) ? template[key] : undefined;
   return isRecord(template) ? { template, path: keys.join('.') } : undefined;
 }
+
+/** A file a container sees through a ConfigMap volume mounted as a directory. */
+export interface MountedConfigMapFile {
+  readonly text: string;
+  /** The item's mode, else the volume's defaultMode, else 0644 (the kubelet's default). */
+  readonly mode: number;
+  readonly configMap: string;
+  readonly key: string;
+}
+
+/**
+ * The file a container sees at `file` when a ConfigMap volume mounted as a directory provides it (subPath mounts
+ * excepted), or undefined. `configMapData` gives a ConfigMap's `data` by name (of the pod's namespace).
+ */
+export function mountedConfigMapFile(configMapData: (name: string) => Record<string, string> | undefined, pod: PodSpec, container: Container, file: string): MountedConfigMapFile | undefined {
+  for (const m of asArray<{ name?: string; mountPath?: string; subPath?: string }>(container.volumeMounts)) {
+    if (m.subPath || posixDirname(file) !== m.mountPath) continue;
+    const v = asArray<any>(pod.volumes).find((x) => x?.name === m.name);
+    if (!isRecord(v?.configMap)) continue;
+    const base = file.slice(file.lastIndexOf('/') + 1);
+    const items = v.configMap.items as { key: string; path: string; mode?: number }[] | undefined;
+    const item = items?.find((i) => i.path === base);
+    if (items && !item) continue;
+    const key = item?.key ?? base;
+    const text = configMapData(v.configMap.name)?.[key];
+    if (text === undefined) continue;
+    return { text, mode: item?.mode ?? v.configMap.defaultMode ?? 0o644, configMap: v.configMap.name, key };
+  }
+  return undefined;
+}
+
+/** The script a container's command runs (`[script]`, an executable file, or `['/bin/sh', script]`), as mounted. */
+export function containerCommandScript(configMapData: (name: string) => Record<string, string> | undefined, pod: PodSpec, container: Container): MountedConfigMapFile & { readonly file: string } {
+  const cmd = asArray<string>(container.command);
+  const file = cmd[0] === '/bin/sh' && cmd.length === 2 ? cmd[1] : cmd.length === 1 ? cmd[0] : undefined;
+  if (!file) throw new Error(`container ${container.name} does not run a script file: ${JSON.stringify(cmd)}`);
+  const f = mountedConfigMapFile(configMapData, pod, container, file);
+  if (!f) throw new Error(`container ${container.name}: ${file} is not a file of a mounted ConfigMap`);
+  if (cmd.length === 1 && (f.mode & 0o111) === 0) throw new Error(`container ${container.name}: ${file} is executed directly but mounted with mode ${f.mode.toString(8)}`);
+  return { ...f, file };
+}
+
+function posixDirname(p: string): string {
+  const i = p.lastIndexOf('/');
+  return i <= 0 ? (i === 0 ? '/' : '.') : p.slice(0, i);
+}
