@@ -108,28 +108,116 @@ export function renderFiles(opts: RenderOptions = {}): RenderResult {
   // The verify reports (capacity, cost, traffic) are a pure function of the rendered tree: rendered with it, so a
   // change that moves them shows in the reviewed diff (findings fail `npm run verify`, not the render).
   for (const [rel, content] of buildReports(environments)) files.set(path.posix.join(DIST_DIRS.reports, rel), content);
+  files.set(RENDER_MARKER, markerText(files.keys()));
   return { summaries: rendered.map((r) => r.summary), files: new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), environments };
 }
 
 /**
+ * The file every render writes at the top of its output, listing what it wrote: a later render replaces a folder only
+ * when it holds this file and nothing it does not list (so no command deletes what the render did not write).
+ */
+export const RENDER_MARKER = '.optibid-render.json';
+
+/** A target the render refuses to write into (it names the folder and why; nothing was written). */
+export class RenderTargetError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RenderTargetError';
+  }
+}
+
+function markerText(files: Iterable<string>): string {
+  const listed = [...files].filter((f) => f !== RENDER_MARKER).sort();
+  return `${JSON.stringify({ writtenBy: 'npm run synth (scripts/render.ts): this folder is replaced whole by the next render', files: listed }, null, 2)}\n`;
+}
+
+/** Every file under `dir`, relative with `/`. */
+function filesUnder(dir: string, rel = ''): string[] {
+  const out: string[] = [];
+  for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+    const child = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...filesUnder(dir, child));
+    else out.push(child);
+  }
+  return out;
+}
+
+/**
+ * Whether the render may replace `target`: absent, an empty folder, or a previous render holding only the files its
+ * marker lists. Throws a RenderTargetError naming the rule otherwise.
+ */
+export function assertReplaceableTarget(target: string): void {
+  if (!fs.existsSync(target)) return;
+  if (!fs.statSync(target).isDirectory()) throw new RenderTargetError(`${target} is a file, not a folder: the render writes only into an empty folder or a previous render. Nothing was written.`);
+  const present = filesUnder(target);
+  if (present.length === 0) return;
+  const markerFile = path.join(target, RENDER_MARKER);
+  if (!fs.existsSync(markerFile)) {
+    throw new RenderTargetError(
+      `${target} is not empty and was not written by a render (no ${RENDER_MARKER}): the render writes only into an empty folder or a previous render, ` +
+        `and would have replaced ${present.length} file(s) such as ${present.slice(0, 3).join(', ')}. Nothing was written.`,
+    );
+  }
+  let listed: Set<string>;
+  try {
+    listed = new Set((JSON.parse(fs.readFileSync(markerFile, 'utf8')) as { files: string[] }).files);
+  } catch (err) {
+    throw new RenderTargetError(`${markerFile} cannot be read (${(err as Error).message}): not replacing ${target}. Nothing was written.`);
+  }
+  const foreign = present.filter((f) => f !== RENDER_MARKER && !listed.has(f));
+  if (foreign.length) {
+    throw new RenderTargetError(
+      `${target} holds ${foreign.length} file(s) the render did not write (${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', ...' : ''}): move them out first; the render replaces the whole folder. Nothing was written.`,
+    );
+  }
+}
+
+/** Staging folders of renders that were killed (they hold the marker, written first) beside `target`. */
+function removeAbandonedStages(parent: string): void {
+  for (const e of fs.readdirSync(parent, { withFileTypes: true })) {
+    if (e.isDirectory() && /^\.render-[A-Za-z0-9]{6}(-old)?$/.test(e.name) && fs.existsSync(path.join(parent, e.name, RENDER_MARKER))) fs.rmSync(path.join(parent, e.name), { recursive: true, force: true });
+  }
+}
+
+/**
  * Renders every environment (renderFiles), writes the files to a staging directory beside `target`, then swaps it
- * in: a failed render leaves the target exactly as it was.
+ * in: a failed or interrupted render leaves the target exactly as it was and no staging folder behind. `target`
+ * must be absent, empty, or a previous render (assertReplaceableTarget): checked before anything is rendered.
  */
 export function renderAll(target: string, opts: RenderOptions = {}): EnvironmentSummary[] {
+  const resolved = path.resolve(target);
+  assertReplaceableTarget(resolved);
   const { summaries, files } = renderFiles(opts);
-  const parent = path.dirname(path.resolve(target));
+  const parent = path.dirname(resolved);
   fs.mkdirSync(parent, { recursive: true });
+  removeAbandonedStages(parent);
   const stage = fs.mkdtempSync(path.join(parent, '.render-'));
+  // mkdtemp makes it 0700; the render is a normal folder.
+  fs.chmodSync(stage, 0o755);
+  const old = `${stage}-old`;
+  // SIGINT/SIGTERM while the files are written or swapped: remove the staging folder, then die of the signal.
+  const onSignal = (signal: NodeJS.Signals) => {
+    fs.rmSync(stage, { recursive: true, force: true });
+    if (fs.existsSync(old) && !fs.existsSync(resolved)) fs.renameSync(old, resolved);
+    process.kill(process.pid, signal);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
+    // The marker first: a staging folder left by a kill -9 is recognised (and removed) by the next render.
+    fs.writeFileSync(path.join(stage, RENDER_MARKER), files.get(RENDER_MARKER)!);
     writeFiles(stage, files);
-    const old = `${stage}-old`;
-    if (fs.existsSync(target)) fs.renameSync(target, old);
-    fs.renameSync(stage, target);
+    assertReplaceableTarget(resolved);
+    if (fs.existsSync(resolved)) fs.renameSync(resolved, old);
+    fs.renameSync(stage, resolved);
     fs.rmSync(old, { recursive: true, force: true });
     return summaries;
   } catch (err) {
     fs.rmSync(stage, { recursive: true, force: true });
     throw err;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }
 

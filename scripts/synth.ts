@@ -7,14 +7,15 @@
 import * as path from 'path';
 import { parseArgs } from 'node:util';
 import { ConfigValidationError } from '@optibid/constructs-lib';
-import { formatSummary, renderAll, REPO_ROOT } from './render';
+import { formatSummary, renderAll, RenderTargetError, REPO_ROOT } from './render';
 
 const USAGE = `Usage: npm run synth [-- --out <dir>] [--report-resources]
 
 Renders every environment into dist/ (CloudFormation, Kubernetes YAML, Argo CD, compose, reports).
 
 Options:
-  --out <dir>           render into <dir> instead of dist/ (an existing <dir> is replaced)
+  --out <dir>           render into <dir> instead of dist/: an empty or absent folder, or a previous render
+                        (it holds .optibid-render.json and only the files that lists); anything else is refused
   --report-resources    print the render's peak memory as JSON ({"maxRssKiB": ...}) after the summary
   -h, --help            show this help (on stderr, exit 2: nothing is rendered)
 `;
@@ -58,6 +59,8 @@ try {
   if (err instanceof ConfigValidationError) {
     console.error(err.message);
     console.error('Nothing was written.');
+  } else if (err instanceof RenderTargetError) {
+    console.error(`synth: ${err.message}`);
   } else {
     console.error(err instanceof Error ? (err.stack ?? err.message) : err);
     console.error('Render failed; dist/ is unchanged.');

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { ConfigValidationError, ENVIRONMENT_INPUTS, production } from '@optibid/constructs-lib';
 import * as k8s from '@optibid/k8s-manifests';
 import { driftBetween } from '../gate';
-import { renderAll, REPO_ROOT } from '../render';
+import { RENDER_MARKER, renderAll, RenderTargetError, REPO_ROOT } from '../render';
 
 jest.mock('@optibid/k8s-manifests', () => {
   const actual = jest.requireActual('@optibid/k8s-manifests');
@@ -62,7 +62,9 @@ describe('render', () => {
     for (const env of ENVIRONMENT_INPUTS.map((e) => e.name)) {
       expect(files.filter((f) => f.startsWith(`reports/${env}/`)).sort()).toEqual(['capacity.md', 'cost.md', 'traffic.md'].map((r) => `reports/${env}/${r}`));
     }
-    expect(files.filter((f) => !/^(cloudformation|k8s|argocd|compose|reports)\//.test(f))).toEqual([]);
+    expect(files.filter((f) => !/^(cloudformation|k8s|argocd|compose|reports)\//.test(f))).toEqual([RENDER_MARKER]);
+    // The marker lists every other file the render wrote (what a later render may replace).
+    expect(JSON.parse(readTree(first).get(RENDER_MARKER)!.toString('utf8')).files).toEqual(files.filter((f) => f !== RENDER_MARKER).sort());
     // Templates only: no assets, manifests or tree files from the cloud assembly.
     expect(files.filter((f) => f.startsWith('cloudformation/') && !f.endsWith('.template.json'))).toEqual([]);
     expect(summaries.map((s) => s.environment)).toEqual(ENVIRONMENT_INPUTS.map((e) => e.name));
@@ -76,10 +78,12 @@ describe('render', () => {
     expect(fs.readdirSync(path.join(target, 'argocd')).sort()).toEqual(ENVIRONMENT_INPUTS.map((e) => e.name).filter((n) => n !== 'dev').sort());
   });
 
-  test('a render replaces the whole target: no stale file survives a rename', () => {
+  test('a render replaces the whole of a previous render: no stale file survives a rename', () => {
     const target = path.join(work, 'stale');
     fs.mkdirSync(path.join(target, 'k8s', 'dev', 'optibid'), { recursive: true });
     fs.writeFileSync(path.join(target, 'k8s', 'dev', 'optibid', 'deployment-old-name.yaml'), 'kind: Deployment\n');
+    // A previous render that wrote it.
+    fs.writeFileSync(path.join(target, RENDER_MARKER), JSON.stringify({ files: ['k8s/dev/optibid/deployment-old-name.yaml'] }));
     renderAll(target, { cdkOut });
     expect(fs.existsSync(path.join(target, 'k8s', 'dev', 'optibid', 'deployment-old-name.yaml'))).toBe(false);
     expectSameTree(readTree(target), readTree(first), 'render into a stale target differs');
@@ -106,10 +110,12 @@ describe('render', () => {
 });
 
 describe('a failed render leaves the target exactly as it was', () => {
+  /** A previous render (its marker lists its one file). */
   function seededTarget(name: string): string {
     const target = path.join(work, name);
     fs.mkdirSync(path.join(target, 'k8s'), { recursive: true });
     fs.writeFileSync(path.join(target, 'k8s', 'sentinel.yaml'), 'unchanged\n');
+    fs.writeFileSync(path.join(target, RENDER_MARKER), JSON.stringify({ files: ['k8s/sentinel.yaml'] }));
     return target;
   }
   const leftovers = () => fs.readdirSync(work).filter((f) => f.startsWith('.render-'));
@@ -149,5 +155,49 @@ describe('a failed render leaves the target exactly as it was', () => {
     expect(() => renderAll(target, { cdkOut })).toThrow('boom in staging');
     expectSameTree(readTree(target), before, 'target changed');
     expect(leftovers()).toEqual([]);
+  });
+});
+
+describe('the render writes only into an empty folder or a previous render, and deletes nothing it did not write', () => {
+  const leftovers = (dir: string) => fs.readdirSync(dir).filter((f) => f.startsWith('.render-'));
+
+  test('a folder holding a file (no marker) is refused before anything is rendered, and keeps its file', () => {
+    const target = path.join(work, 'user-folder');
+    fs.mkdirSync(target, { recursive: true });
+    fs.writeFileSync(path.join(target, 'notes.txt'), 'mine\n');
+    expect(() => renderAll(target, { cdkOut })).toThrow(RenderTargetError);
+    expect(() => renderAll(target, { cdkOut })).toThrow(/is not empty and was not written by a render \(no \.optibid-render\.json\).*notes\.txt\. Nothing was written\./);
+    expect([...readTree(target).keys()]).toEqual(['notes.txt']);
+    expect(leftovers(work)).toEqual([]);
+  });
+
+  test('the repository itself (`--out .`) is refused: .git, sources and node_modules are never replaced', () => {
+    expect(() => renderAll(REPO_ROOT, { cdkOut })).toThrow(/was not written by a render/);
+    expect(fs.existsSync(path.join(REPO_ROOT, 'package.json'))).toBe(true);
+  });
+
+  test('a previous render with a file it did not write is refused, naming the file', () => {
+    const target = path.join(work, 'render-plus-file');
+    renderAll(target, { cdkOut, inputs: ENVIRONMENT_INPUTS.filter((e) => e.name === 'dev') });
+    fs.writeFileSync(path.join(target, 'k8s', 'dev', 'my-patch.yaml'), 'kind: ConfigMap\n');
+    const before = readTree(target);
+    expect(() => renderAll(target, { cdkOut })).toThrow(/holds 1 file\(s\) the render did not write \(k8s\/dev\/my-patch\.yaml\)/);
+    expectSameTree(readTree(target), before, 'target changed');
+  });
+
+  test('a file as target is refused', () => {
+    const file = path.join(work, 'a-file');
+    fs.writeFileSync(file, 'x');
+    expect(() => renderAll(file, { cdkOut })).toThrow(/is a file, not a folder/);
+    expect(fs.readFileSync(file, 'utf8')).toBe('x');
+  });
+
+  test("a killed render's staging folder (it holds the marker) is removed by the next render; a foreign .render-* folder is kept", () => {
+    const parent = path.join(work, 'abandoned');
+    fs.mkdirSync(path.join(parent, '.render-Ab12Cd'), { recursive: true });
+    fs.writeFileSync(path.join(parent, '.render-Ab12Cd', RENDER_MARKER), '{"files":[]}');
+    fs.mkdirSync(path.join(parent, '.render-notours'), { recursive: true });
+    renderAll(path.join(parent, 'dist'), { cdkOut, inputs: ENVIRONMENT_INPUTS.filter((e) => e.name === 'dev') });
+    expect(leftovers(parent)).toEqual(['.render-notours']);
   });
 });
