@@ -135,6 +135,13 @@ describe('a failed render leaves the target exactly as it was', () => {
     ['quota below HPA max + surge', (c: any) => (c.app.quota = { requestsCpu: '1', requestsMemory: '1Gi', limitsMemory: '1Gi' }), /app\.quota\.requestsCpu: 1 is smaller than/],
     ['unknown namespace in a policy peer', (c: any) => (c.app.extraBackendClientNamespaces = ['nope']), /app\.extraBackendClientNamespaces\.0: unknown namespace 'nope'/],
     ['invalid hostname', (c: any) => (c.ingress.appHost = 'Not A Host'), /ingress\.appHost: must be a lowercase DNS name/],
+    // Values AWS, Kubernetes or the tools reject (issue 15): each names the config field and the rule.
+    ['a cron field out of range', (c: any) => (c.database.backups = { fullSchedule: '99 99 * * *' }), /database\.backups\.fullSchedule: must be a CronJob schedule: '99 99 \* \* \*': Constraint error, got value 99 expected range 0-59/],
+    ['day-of-week 7 (robfig/cron rejects it)', (c: any) => (c.redis.backupSchedule = '30 3 * * 7'), /redis\.backupSchedule: .*uses 7, which the CronJob controller rejects/],
+    ['a VPC larger than /16', (c: any) => (c.network.vpcCidr = '10.0.0.0/8'), /network\.vpcCidr: 10\.0\.0\.0\/8: AWS allows VPC and subnet blocks from \/16 to \/28 \(got \/8\)/],
+    ['an EKS node group name over 63 characters (environment 20 + group 40)', (c: any) => ((c.name = 'p'.repeat(20)), (c.cluster.nodeGroups[0].name = 'g'.repeat(40))), /cluster\.nodeGroups\.0\.name: the EKS node group name 'optibid-p{20}-g{40}' has 69 characters: EKS allows at most 63/],
+    ['a PostgreSQL memory request above its limit', (c: any) => (c.database.resources = { requests: { cpu: '1', memory: '16Gi' }, limits: { memory: '8Gi' } }), /database\.resources\.requests\.memory: request 16Gi exceeds the limit 8Gi \(Kubernetes rejects a request above its limit\)/],
+    ['a Redis CPU request above its limit', (c: any) => (c.redis.resources = { requests: { cpu: '2', memory: '2Gi' }, limits: { cpu: '1', memory: '2Gi' } }), /redis\.resources\.requests\.cpu: request 2 exceeds the limit 1/],
   ])('%s: the render fails naming the field and leaves the target untouched', (_label, change, message) => {
     const target = seededTarget(`bad-${String(_label).replace(/\W+/g, '-')}`);
     const before = readTree(target);

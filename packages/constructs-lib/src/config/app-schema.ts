@@ -14,13 +14,27 @@ const memory = z.string().refine(isMemoryQuantity, { message: 'must be a memory 
 const HOSTNAME_RE = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/;
 export const hostname = z.string().regex(HOSTNAME_RE, { message: 'must be a lowercase DNS name such as app.example.com (RFC 1123, at least two labels)' });
 
+/**
+ * A container's requests and limits. A request above its limit is what the API server rejects ("must be less than or
+ * equal to memory limit": k8s.io/kubernetes pkg/apis/core/validation ValidateResourceRequirements), so it is invalid
+ * here, for every workload that uses this schema (app services, PostgreSQL, Redis), against the config field.
+ */
 export const resourcesSchema = z
   .object({
     requests: z.object({ cpu, memory }).strict(),
     /** CPU limit is optional on purpose: CFS throttling hurts latency more than a noisy neighbour. */
     limits: z.object({ cpu: cpu.optional(), memory }).strict(),
   })
-  .strict();
+  .strict()
+  .superRefine((r, ctx) => {
+    // Only quantities that parsed (the others are reported by their own field rule).
+    if (isMemoryQuantity(r.requests.memory) && isMemoryQuantity(r.limits.memory) && memoryBytes(r.requests.memory) > memoryBytes(r.limits.memory)) {
+      ctx.addIssue({ code: 'custom', path: ['requests', 'memory'], message: `request ${r.requests.memory} exceeds the limit ${r.limits.memory} (Kubernetes rejects a request above its limit)` });
+    }
+    if (r.limits.cpu !== undefined && isCpuQuantity(r.requests.cpu) && isCpuQuantity(r.limits.cpu) && cpuMillis(r.requests.cpu) > cpuMillis(r.limits.cpu)) {
+      ctx.addIssue({ code: 'custom', path: ['requests', 'cpu'], message: `request ${r.requests.cpu} exceeds the limit ${r.limits.cpu} (Kubernetes rejects a request above its limit)` });
+    }
+  });
 export type ResourcesConfig = z.output<typeof resourcesSchema>;
 
 const imageSchema = z
@@ -157,16 +171,6 @@ export function checkAppRules(
   // Field rules do not stop cross-field rules: compare only quantities that parsed (the rest are reported already).
   const cpuOk = (q: string | undefined) => q !== undefined && isCpuQuantity(q);
   const memOk = (q: string) => isMemoryQuantity(q);
-  const workloads: [(string | number)[], WorkloadConfig][] = [
-    [['app', 'backend'], app.backend],
-    [['app', 'frontend'], app.frontend],
-    ...Object.entries(app.services).map(([name, w]): [(string | number)[], WorkloadConfig] => [['app', 'services', name], w]),
-  ];
-  for (const [p, w] of workloads) {
-    const r = w.resources;
-    if (memOk(r.requests.memory) && memOk(r.limits.memory) && memoryBytes(r.requests.memory) > memoryBytes(r.limits.memory)) issue([...p, 'resources', 'requests', 'memory'], `request ${r.requests.memory} exceeds the limit ${r.limits.memory}`);
-    if (cpuOk(r.requests.cpu) && cpuOk(r.limits.cpu) && cpuMillis(r.requests.cpu) > cpuMillis(r.limits.cpu!)) issue([...p, 'resources', 'requests', 'cpu'], `request ${r.requests.cpu} exceeds the limit ${r.limits.cpu}`);
-  }
   // Every application service of the services table has an image and size here, and nothing else does.
   const tableServices = PLATFORM_SERVICE_TABLE.appServices.map((s) => s.name).filter((n) => n !== 'backend');
   for (const name of tableServices) if (!(name in app.services)) issue(['app', 'services'], `the services table has the application service '${name}': give it an image and resources here`);

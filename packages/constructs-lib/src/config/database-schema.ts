@@ -1,3 +1,4 @@
+import { cronScheduleProblem } from './cron';
 import { z } from 'zod';
 import { resourcesSchema } from './app-schema';
 
@@ -6,8 +7,11 @@ import { resourcesSchema } from './app-schema';
  * implies, backup schedules. Cross-field rules (the pooling invariant) live in `checkDatabaseRules`.
  */
 
-/** Five-field cron expression (minute hour day-of-month month day-of-week). */
-const cron = z.string().regex(/^(\S+\s+){4}\S+$/, { message: 'must be a five-field cron expression' });
+/** A CronJob schedule, as the CronJob controller parses it (cron.ts). */
+export const cronSchedule = z.string().superRefine((value, ctx) => {
+  const problem = cronScheduleProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: `must be a CronJob schedule: ${problem}` });
+});
 
 export const databaseSchema = z
   .object({
@@ -54,9 +58,9 @@ export const databaseSchema = z
     backups: z
       .object({
         /** Full backup schedule. @default weekly, Sunday 02:00 UTC */
-        fullSchedule: cron.default('0 2 * * 0'),
+        fullSchedule: cronSchedule.default('0 2 * * 0'),
         /** Differential backup schedule. @default daily 02:00 UTC Monday to Saturday */
-        differentialSchedule: cron.default('0 2 * * 1-6'),
+        differentialSchedule: cronSchedule.default('0 2 * * 1-6'),
         /** Full backups kept (differentials expire with their full). @default 4 */
         retentionFull: z.number().int().min(1).default(4),
         /** Longest a WAL segment waits before being archived (the RPO bound). @default 60 */

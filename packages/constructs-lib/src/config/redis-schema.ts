@@ -1,3 +1,4 @@
+import { cronSchedule } from './database-schema';
 import { z } from 'zod';
 import { memoryBytes } from '../util/quantity';
 import { resourcesSchema } from './app-schema';
@@ -19,7 +20,7 @@ export const redisSchema = z
      */
     maxmemoryPercent: z.number().int().min(10).max(90).default(60),
     /** Daily RDB snapshot upload to the backup bucket. @default '30 3 * * *' */
-    backupSchedule: z.string().regex(/^(\S+\s+){4}\S+$/, { message: 'must be a five-field cron expression' }).default('30 3 * * *'),
+    backupSchedule: cronSchedule.default('30 3 * * *'),
   })
   .strict();
 export type RedisConfig = z.output<typeof redisSchema>;

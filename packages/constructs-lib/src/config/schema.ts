@@ -3,7 +3,7 @@ import { cidrContains, cidrsOverlap, CidrRange, parseCidr } from '../util/cidr';
 import { INSTANCE_FAMILIES, INSTANCE_TYPES } from '../versions/instance-types';
 import { KUBERNETES_VERSIONS } from '../versions/kubernetes';
 import { REGION_AVAILABILITY_ZONES } from '../versions/regions';
-import { backupBucketName, backupLogBucketName, platformNamespaceNames } from '../naming/naming';
+import { backupBucketName, backupLogBucketName, nodegroupName, platformNamespaceNames } from '../naming/naming';
 import { appSchema, authSchema, checkAppRules, ingressSchema, meshSchema } from './app-schema';
 import { checkDatabaseRules, databaseSchema } from './database-schema';
 import { checkRedisRules, redisSchema } from './redis-schema';
@@ -28,6 +28,18 @@ const cidr = z.string().superRefine((value, ctx) => {
   const parsed = parseCidr(value);
   if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: `malformed CIDR: ${parsed}` });
 });
+
+/**
+ * A VPC or subnet block: AWS allows netmasks from /16 to /28 for both (Amazon VPC User Guide, "VPC CIDR blocks":
+ * "The allowed block size is between a /16 netmask (65,536 IP addresses) and /28 netmask (16 IP addresses)").
+ */
+const vpcBlock = cidr.superRefine((value, ctx) => {
+  const parsed = parseCidr(value);
+  if (typeof parsed !== 'string' && (parsed.prefix < 16 || parsed.prefix > 28)) ctx.addIssue({ code: 'custom', message: `${value}: AWS allows VPC and subnet blocks from /16 to /28 (got /${parsed.prefix})` });
+});
+
+/** EKS managed node group names: at most 63 characters (EKS CreateNodegroup, nodegroupName). */
+export const EKS_NODEGROUP_NAME_MAX = 63;
 
 const REGION_RE = /^(us|eu|ap|ca|sa|me|af|il|mx)(-gov)?-(north|south|east|west|central|northeast|northwest|southeast|southwest)-\d$/;
 
@@ -67,11 +79,11 @@ export const environmentConfigSchema = z
     availabilityZones: z.array(z.string()).min(1).max(6),
     network: z
       .object({
-        vpcCidr: cidr,
+        vpcCidr: vpcBlock,
         /** One public subnet per AZ, same order as availabilityZones. */
-        publicSubnetCidrs: z.array(cidr),
+        publicSubnetCidrs: z.array(vpcBlock),
         /** One private subnet per AZ, same order as availabilityZones. */
-        privateSubnetCidrs: z.array(cidr),
+        privateSubnetCidrs: z.array(vpcBlock),
         /** NAT gateways: 1 (cheap, one AZ is a single point of egress) up to one per AZ. */
         natGateways: z.number().int().min(1),
         /** Retention of the VPC flow log group in days. @default 90 */
@@ -201,6 +213,8 @@ export const environmentConfigSchema = z
       if (g.desiredSize !== undefined && (g.desiredSize < g.minSize || g.desiredSize > g.maxSize)) issue([...p, 'desiredSize'], `desiredSize (${g.desiredSize}) must lie between minSize (${g.minSize}) and maxSize (${g.maxSize})`);
       if (ha && g.minSize < azCount) issue([...p, 'minSize'], `tier '${cfg.tier}' needs at least one node per availability zone: minSize (${g.minSize}) must be >= ${azCount}`);
       if (names.has(g.name)) issue([...p, 'name'], `duplicate node group name '${g.name}'`);
+      const physical = nodegroupName(cfg, g.name);
+      if (physical.length > EKS_NODEGROUP_NAME_MAX) issue([...p, 'name'], `the EKS node group name '${physical}' has ${physical.length} characters: EKS allows at most ${EKS_NODEGROUP_NAME_MAX} (shorten the group or the environment name)`);
       names.add(g.name);
       minSum += g.minSize;
     });

@@ -151,6 +151,11 @@ export const PLATFORM_SECRETS = platformSecrets(PLATFORM_SERVICE_TABLE) as Reado
 /** Minimal config slice the names depend on (lets the schema check name lengths before the config is complete). */
 export type NamingInput = Pick<EnvironmentConfig, 'project' | 'name' | 'account' | 'region'>;
 
+/** The EKS managed node group of a group of the config: `<project>-<environment>-<group>`. */
+export function nodegroupName(cfg: Pick<EnvironmentConfig, 'project' | 'name'>, group: string): string {
+  return `${cfg.project}-${cfg.name}-${group}`;
+}
+
 /** S3 bucket names are global and at most 63 characters: account and region make this one unique. */
 export function backupBucketName(cfg: NamingInput): string {
   return `${cfg.project}-${cfg.name}-backups-${cfg.account}-${cfg.region}`;
@@ -345,7 +350,7 @@ export function platformNames(cfg: EnvironmentConfig, table: ServiceTable = PLAT
     nodes: {
       /** Label on every node naming its managed node group. */
       groupLabel: `${cfg.project}.io/node-group`,
-      nodegroupName: (group: string) => `${prefix}-${group}`,
+      nodegroupName: (group: string) => nodegroupName(cfg, group),
       launchTemplateName: (group: string) => `${prefix}-${group}`,
     },
     logs: {

@@ -1,0 +1,23 @@
+import { cronScheduleProblem } from '../src/config/cron';
+
+describe('CronJob schedules, as the CronJob controller (robfig/cron ParseStandard) reads them', () => {
+  test.each(['0 2 * * 0', '0 2 * * 1-6', '30 3 * * *', '*/15 * * * *', '0 2 * * mon-sat', '0 0 1 jan *', '@daily', '@hourly', '0 0 ? * *'])('%s is valid', (expr) => {
+    expect(cronScheduleProblem(expr)).toBeUndefined();
+  });
+
+  test.each([
+    ['99 99 * * *', /got value 99 expected range 0-59/],
+    ['0 24 * * *', /got value 24 expected range 0-23/],
+    ['0 0 0 * *', /got value 0 expected range 1-31/],
+    ['0 0 * 13 *', /got value 13 expected range 1-12/],
+    ['0 0 * * 7', /uses 7, which the CronJob controller rejects/],
+    ['0 0 * * 5-7', /uses 7/],
+    ['0 0 L * *', /uses L, W or #/],
+    ['1 2 3', /has 3 field\(s\): a CronJob schedule has five/],
+    ['0 0 1 * * *', /has 6 field\(s\)/],
+    ['@fortnightly', /unknown descriptor/],
+    ['0 0 31 2 *', /Invalid explicit day of month/],
+  ])('%s is refused', (expr, message) => {
+    expect(cronScheduleProblem(expr)).toMatch(message);
+  });
+});
