@@ -7,6 +7,7 @@
 import * as path from 'path';
 import { parseArgs } from 'node:util';
 import { ConfigValidationError } from '@optibid/constructs-lib';
+import { PromqlError } from '@optibid/constructs-lib/k8s';
 import { formatSummary, renderAll, RenderTargetError, REPO_ROOT } from './render';
 
 const USAGE = `Usage: npm run synth [-- --out <dir>] [--report-resources]
@@ -59,7 +60,8 @@ try {
   if (err instanceof ConfigValidationError) {
     console.error(err.message);
     console.error('Nothing was written.');
-  } else if (err instanceof RenderTargetError) {
+  } else if (err instanceof RenderTargetError || err instanceof PromqlError) {
+    // A named rule was broken: the message says which and where, a stack trace would not help.
     console.error(`synth: ${err.message}`);
   } else {
     console.error(err instanceof Error ? (err.stack ?? err.message) : err);

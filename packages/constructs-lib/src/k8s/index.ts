@@ -23,6 +23,7 @@ export * from './redis/redis-files';
 export * from './redis/redis-cluster';
 export * from './monitoring/resources';
 export * from './monitoring/scrape';
+export * from './monitoring/promql';
 export * from './monitoring/common';
 export * from './monitoring/prometheus-config';
 export * from './monitoring/alertmanager-config';

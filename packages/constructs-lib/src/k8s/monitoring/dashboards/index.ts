@@ -2,6 +2,7 @@
  * Grafana dashboards as data. Each file of this folder builds one dashboard (uid = file name); the monitoring chart
  * renders dashboardFiles(...) into the `grafana-dashboards` ConfigMap, which Grafana provisions read-only.
  */
+import { assertPromql } from '../promql';
 import { apiRedDashboard } from './api-red';
 import type { Dashboard, DashboardContext } from './builder';
 import { kubernetesCapacityDashboard } from './kubernetes-capacity';
@@ -34,6 +35,7 @@ export function platformDashboards(ctx: DashboardContext): Record<string, object
   const titles = new Set<string>();
   for (const build of PLATFORM_DASHBOARDS) {
     const d = build(ctx);
+    assertPromql(d.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ where: `dashboard ${d.uid}, panel "${p.title}" (${t.refId})`, expr: t.expr, grafana: true }))));
     const file = `${d.uid}.json`;
     if (file in out) throw new Error(`duplicate dashboard uid ${d.uid}`);
     if (titles.has(d.title)) throw new Error(`duplicate dashboard title ${d.title}`);

@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { assertPromql } from '../promql';
 import { kubernetesRules } from './kubernetes';
 import { certificateRules, metaMonitoringRules } from './platform';
 import { postgresRules } from './postgres';
@@ -29,6 +30,7 @@ const MODULES: readonly ((ctx: RuleContext) => RuleGroup[])[] = [
 /** All of the platform's rule groups (stable order). Group names are unique: each becomes one file. */
 export function platformRuleGroups(ctx: RuleContext): RuleGroup[] {
   const groups = MODULES.flatMap((m) => m(ctx));
+  assertPromql(groups.flatMap((g) => g.rules.map((r) => ({ where: `rule group ${g.name}, ${'alert' in r ? `alert ${r.alert}` : `record ${r.record}`}`, expr: r.expr }))));
   const seen = new Set<string>();
   for (const g of groups) {
     if (seen.has(g.name)) throw new Error(`duplicate rule group ${g.name}`);
