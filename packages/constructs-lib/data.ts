@@ -22,4 +22,5 @@ export * from './src/sizing/postgres-parameters';
 export * from './src/sizing/container-resources';
 export * from './src/util/cidr';
 export * from './src/util/quantity';
+export * from './src/util/closest';
 export * from './src/util/integer-regex';

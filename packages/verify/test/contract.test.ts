@@ -283,6 +283,29 @@ describe('contract/external-secrets', () => {
     expectFinding(fs, 'ExternalSecret/optibid/backend-secrets', 'spec.data[5].remoteRef.key', 'names AWS Secrets Manager secret "optibid/production/stripe-live", which no AWS::SecretsManager::Secret Name in the templates defines');
   });
 
+  it('reports a property the secret does not hold (dsnn for dsn), with the closest key (issue 15)', () => {
+    const env = broken(({ objects }) => {
+      const es = find({ objects }, 'ExternalSecret', 'backend-secrets', 'optibid');
+      es.spec.data.find((d: any) => d.remoteRef.property === 'dsn').remoteRef.property = 'dsnn';
+    });
+    const fs = run(env, rule).filter((x) => x.field?.endsWith('remoteRef.property'));
+    expect(fs).toHaveLength(1);
+    expect(fs[0]).toMatchObject({ object: 'ExternalSecret/optibid/backend-secrets' });
+    expect(fs[0].message).toBe('"dsnn" is not a key of secret optibid/production/sentry (it holds dsn); did you mean "dsn"?: the ExternalSecret would fail to sync');
+  });
+
+  it('reads the keys a generated secret holds from its template when it has no keys tag', () => {
+    const env = broken(({ objects, templates }) => {
+      for (const r of Object.values(templates[DATA].Resources)) {
+        if (r.Type === 'AWS::SecretsManager::Secret' && r.Properties.Name === 'optibid/production/postgres/app') r.Properties.Tags = r.Properties.Tags.filter((t: any) => t.Key !== 'optibid.io/secret-keys');
+      }
+      const es = find({ objects }, 'ExternalSecret', 'backend-secrets', 'optibid');
+      es.spec.data.find((d: any) => d.remoteRef.property === 'password').remoteRef.property = 'passwd';
+    });
+    const fs = run(env, rule).filter((x) => x.field?.endsWith('remoteRef.property'));
+    expect(fs.map((x) => x.message)).toEqual([expect.stringMatching(/^"passwd" is not a key of secret optibid\/production\/postgres\/\S+ \(it holds username, password\); did you mean "password"\?/)]);
+  });
+
   it('reports a secret removed from the templates, and the grant that now names nothing', () => {
     const env = broken(({ templates }) => {
       delete templates[DATA].Resources.SecretssentryA310C368;

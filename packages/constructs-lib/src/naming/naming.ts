@@ -89,6 +89,17 @@ export type SecretSpec =
   | { readonly kind: 'placeholder'; readonly keys: readonly string[]; readonly description: string };
 
 /**
+ * The tag on every platform secret listing the JSON keys its value holds (space-separated): written by the data stack,
+ * read by verify's contract check, which refuses an ExternalSecret `remoteRef.property` the secret does not hold.
+ */
+export const SECRET_KEYS_TAG = 'optibid.io/secret-keys';
+
+/** The JSON keys a platform secret's value holds. */
+export function secretKeys(spec: SecretSpec): readonly string[] {
+  return spec.kind === 'password' ? ['username', 'password'] : spec.kind === 'key' ? ['value'] : spec.keys;
+}
+
+/**
  * Annotation keys the render writes and other tools read back from dist/ (the verify checks, reviewers).
  * - configChecksum: on pod templates, the sha256 of the ConfigMaps the pods use (a change rolls them).
  * - zoneLossTolerance / zoneLossReason: on a PodDisruptionBudget, how many of its pods a zone loss may take by design

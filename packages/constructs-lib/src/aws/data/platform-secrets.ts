@@ -1,8 +1,8 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, Tags } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { acknowledge } from '../security/acknowledge';
-import { PLATFORM_SECRETS, PlatformNames, PlatformSecretKey, SecretSpec } from '../../naming/naming';
+import { PLATFORM_SECRETS, PlatformNames, PlatformSecretKey, SECRET_KEYS_TAG, secretKeys, SecretSpec } from '../../naming/naming';
 
 export interface PlatformSecretsProps {
   readonly names: PlatformNames;
@@ -26,6 +26,8 @@ export class PlatformSecrets extends Construct {
         generateSecretString: generatorFor(spec),
         removalPolicy: RemovalPolicy.RETAIN,
       });
+      // What the value holds, for the contract check over dist/ (an ExternalSecret property must be one of these).
+      Tags.of(out[key]).add(SECRET_KEYS_TAG, secretKeys(spec).join(' '));
     }
     this.secrets = out;
     acknowledge(this, [

@@ -6,6 +6,9 @@
  *   (ClusterSecretStore `spec.conditions`: namespaces, namespaceSelector, namespaceRegexes).
  * - Every `spec.data[].remoteRef.key` and `spec.dataFrom[].extract.key` of an ExternalSecret on a Secrets Manager
  *   store names an `AWS::SecretsManager::Secret` `Name` of the templates; `dataFrom[].find` matches at least one.
+ * - Every `spec.data[].remoteRef.property` is a JSON key the secret's value holds: the keys its
+ *   `optibid.io/secret-keys` tag lists (the data stack tags every platform secret), else those of its
+ *   GenerateSecretString (template keys + GenerateStringKey). A misspelt property (`dsnn`) syncs nothing.
  * - Every AWS store's `spec.provider.aws.region` is the templates' region.
  * - The identity the store reads with (the External Secrets chart's service account, or `auth.jwt.serviceAccountRef`)
  *   has a role whose policies allow `secretsmanager:GetSecretValue` on
@@ -20,6 +23,7 @@ import { kubeIndex, ofKind, selectorMatches } from '../references/kube';
 import { type MakeFinding } from '../../rule-set';
 import { chartServiceAccount, externalNamespaces } from '../references/system';
 import { identityOf, statementsOf } from './identity';
+import { closestName, SECRET_KEYS_TAG } from '@optibid/constructs-lib/data';
 
 const GET = 'secretsmanager:GetSecretValue';
 
@@ -27,6 +31,21 @@ const GET = 'secretsmanager:GetSecretValue';
 function secretName(key: string): string {
   const m = /^arn:aws[a-z-]*:secretsmanager:[^:]*:\d{12}:secret:(.+?)(-[A-Za-z0-9]{6})?$/.exec(key);
   return m ? m[1] : key;
+}
+
+/** The JSON keys a secret's value holds: its keys tag, else what GenerateSecretString writes; undefined when unknown. */
+function secretValueKeys(props: any): string[] | undefined {
+  const tag = (props?.Tags ?? []).find((t: any) => t?.Key === SECRET_KEYS_TAG);
+  if (typeof tag?.Value === 'string') return tag.Value.split(/\s+/).filter(Boolean);
+  const g = props?.GenerateSecretString;
+  if (!g) return undefined;
+  let template: Record<string, unknown> = {};
+  try {
+    template = typeof g.SecretStringTemplate === 'string' ? JSON.parse(g.SecretStringTemplate) : {};
+  } catch {
+    return undefined;
+  }
+  return [...Object.keys(template), ...(typeof g.GenerateStringKey === 'string' ? [g.GenerateStringKey] : [])];
 }
 
 function closest(name: string, names: string[]): string {
@@ -87,7 +106,17 @@ export function externalSecrets(env: RenderedEnvironment, f: MakeFinding): Findi
       }
       perStore.set(name, [...(perStore.get(name) ?? []), `${objectId(es)} ${field}`]);
     };
-    (es.spec?.data ?? []).forEach((d: any, i: number) => d.remoteRef?.key !== undefined && read(String(d.remoteRef.key), `spec.data[${i}].remoteRef.key`));
+    (es.spec?.data ?? []).forEach((d: any, i: number) => {
+      if (d.remoteRef?.key === undefined) return;
+      read(String(d.remoteRef.key), `spec.data[${i}].remoteRef.key`);
+      const secret = defined.get(secretName(String(d.remoteRef.key)));
+      const keys = secret ? secretValueKeys(secret.properties) : undefined;
+      const property = d.remoteRef.property;
+      if (keys && property !== undefined && !keys.includes(String(property))) {
+        const hint = closestName(String(property), keys, 2);
+        out.push(f(rule, objectId(es), `spec.data[${i}].remoteRef.property`, `"${property}" is not a key of secret ${secretName(String(d.remoteRef.key))} (it holds ${keys.join(', ')})${hint ? `; did you mean "${hint}"?` : ''}: the ExternalSecret would fail to sync`));
+      }
+    });
     (es.spec?.dataFrom ?? []).forEach((d: any, i: number) => {
       if (d.extract?.key !== undefined) read(String(d.extract.key), `spec.dataFrom[${i}].extract.key`);
       if (d.find) {

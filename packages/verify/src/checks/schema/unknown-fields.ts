@@ -12,6 +12,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import ts from 'typescript';
 import { objectFinding, type Finding, type RenderedObject } from '@optibid/rendered';
+import { closestName } from '@optibid/constructs-lib/data';
 import { resolveModel } from './registry';
 
 export const SCHEMA_CHECK = 'schema';
@@ -187,30 +188,9 @@ function isOpen(shape: Shape): boolean {
   return shape.kind === 'open' || (shape.kind === 'union' && shape.of.some((s) => isOpen(s())));
 }
 
-/** Levenshtein distance, for "did you mean". */
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length];
-}
-
 /** The closest known field within a third of the name's length (`replicass` → `replicas`), if any. */
 export function closestField(name: string, known: Iterable<string>): string | undefined {
-  let best: string | undefined;
-  let bestD = Math.max(1, Math.floor(name.length / 3)) + 1;
-  for (const k of known) {
-    const d = distance(name.toLowerCase(), k.toLowerCase());
-    if (d < bestD) [best, bestD] = [k, d];
-  }
-  return best;
+  return closestName(name, known);
 }
 
 function formatPath(keys: readonly (string | number)[]): string {
