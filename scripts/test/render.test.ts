@@ -141,6 +141,8 @@ describe('a failed render leaves the target exactly as it was', () => {
     ['a VPC larger than /16', (c: any) => (c.network.vpcCidr = '10.0.0.0/8'), /network\.vpcCidr: 10\.0\.0\.0\/8: AWS allows VPC and subnet blocks from \/16 to \/28 \(got \/8\)/],
     ['an EKS node group name over 63 characters (environment 20 + group 40)', (c: any) => ((c.name = 'p'.repeat(20)), (c.cluster.nodeGroups[0].name = 'g'.repeat(40))), /cluster\.nodeGroups\.0\.name: the EKS node group name 'optibid-p{20}-g{40}' has 69 characters: EKS allows at most 63/],
     ['a PostgreSQL memory request above its limit', (c: any) => (c.database.resources = { requests: { cpu: '1', memory: '16Gi' }, limits: { memory: '8Gi' } }), /database\.resources\.requests\.memory: request 16Gi exceeds the limit 8Gi \(Kubernetes rejects a request above its limit\)/],
+    ['the production API endpoint open to 0.0.0.0/0 without a reason', (c: any) => (c.cluster.publicAccessCidrs = ['0.0.0.0/0']), /cluster\.publicAccessCidrs: the production API endpoint is open to 0\.0\.0\.0\/0: .*cluster\.openPublicAccessReason/],
+    ['a reason for an endpoint that is not open', (c: any) => (c.cluster.openPublicAccessReason = 'because the vendor VPN changes every week'), /cluster\.openPublicAccessReason: is set, but the endpoint is not open to 0\.0\.0\.0\/0/],
     ['a Redis CPU request above its limit', (c: any) => (c.redis.resources = { requests: { cpu: '2', memory: '2Gi' }, limits: { cpu: '1', memory: '2Gi' } }), /redis\.resources\.requests\.cpu: request 2 exceeds the limit 1/],
   ])('%s: the render fails naming the field and leaves the target untouched', (_label, change, message) => {
     const target = seededTarget(`bad-${String(_label).replace(/\W+/g, '-')}`);

@@ -98,6 +98,12 @@ export const environmentConfigSchema = z
         endpointAccess: z.enum(['public-and-private', 'private']).default('public-and-private'),
         /** CIDRs allowed to reach the public endpoint (ignored when private). */
         publicAccessCidrs: z.array(cidr).min(1),
+        /**
+         * Why a production API endpoint is open to the whole internet (0.0.0.0/0): required, and reviewed in the
+         * diff, when production's publicAccessCidrs contains it; refused otherwise.
+         * @default none (production's endpoint may not be open to 0.0.0.0/0)
+         */
+        openPublicAccessReason: z.string().min(20, { message: 'must say why in at least 20 characters' }).optional(),
         /** IAM principals that may assume the cluster admin / read-only roles. @default the account root */
         trustedPrincipalArns: z.array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(root|role\/[\w+=,.@\/-]+|user\/[\w+=,.@\/-]+)$/, { message: 'must be an IAM root, role or user ARN' })).default([]),
         /** Upper bound on the total node count, enforced by the cluster autoscaler (--max-nodes-total). */
@@ -204,6 +210,12 @@ export const environmentConfigSchema = z
     }
     const names = new Set<string>();
     let minSum = 0;
+    // The production control plane is not open to the internet by accident (EKS allows it: it is the default).
+    const open = c.endpointAccess !== 'private' && c.publicAccessCidrs.some((x) => x.trim() === '0.0.0.0/0');
+    if (cfg.tier === 'production' && open && !c.openPublicAccessReason) {
+      issue(['cluster', 'publicAccessCidrs'], `the production API endpoint is open to 0.0.0.0/0: list the networks that run kubectl (CI, VPN), make it private, or say why in cluster.openPublicAccessReason`);
+    }
+    if (c.openPublicAccessReason && !open) issue(['cluster', 'openPublicAccessReason'], 'is set, but the endpoint is not open to 0.0.0.0/0: remove it');
     c.nodeGroups.forEach((g, i) => {
       const p = ['cluster', 'nodeGroups', i];
       const family = g.instanceType.split('.')[0];

@@ -1,4 +1,5 @@
 import { cronScheduleProblem } from '../src/config/cron';
+import { ConfigValidationError, loadEnvironments, production } from '../src';
 
 describe('CronJob schedules, as the CronJob controller (robfig/cron ParseStandard) reads them', () => {
   test.each(['0 2 * * 0', '0 2 * * 1-6', '30 3 * * *', '*/15 * * * *', '0 2 * * mon-sat', '0 0 1 jan *', '@daily', '@hourly', '0 0 ? * *'])('%s is valid', (expr) => {
@@ -19,5 +20,16 @@ describe('CronJob schedules, as the CronJob controller (robfig/cron ParseStandar
     ['0 0 31 2 *', /Invalid explicit day of month/],
   ])('%s is refused', (expr, message) => {
     expect(cronScheduleProblem(expr)).toMatch(message);
+  });
+});
+
+describe('production safety: an API endpoint open to the internet needs a stated reason', () => {
+  const open = (extra: Record<string, unknown>) => ({ ...production, cluster: { ...production.cluster, publicAccessCidrs: ['0.0.0.0/0'], ...extra } });
+
+  test('refused without a reason, naming the field; accepted with one; never refused for a private endpoint', () => {
+    expect(() => loadEnvironments([open({})])).toThrow(ConfigValidationError);
+    expect(() => loadEnvironments([open({})])).toThrow(/production\.cluster\.publicAccessCidrs|cluster\.publicAccessCidrs: the production API endpoint is open to 0\.0\.0\.0\/0/);
+    expect(() => loadEnvironments([open({ openPublicAccessReason: 'vendor-managed CI with rotating egress addresses, ticket OPS-123' })])).not.toThrow();
+    expect(() => loadEnvironments([open({ endpointAccess: 'private' })])).not.toThrow();
   });
 });
