@@ -1,5 +1,5 @@
 import { cronScheduleProblem } from '../src/config/cron';
-import { ConfigValidationError, loadEnvironments, production } from '../src';
+import { ConfigValidationError, dev, loadEnvironments, production, staging } from '../src';
 
 describe('CronJob schedules, as the CronJob controller (robfig/cron ParseStandard) reads them', () => {
   test.each(['0 2 * * 0', '0 2 * * 1-6', '30 3 * * *', '*/15 * * * *', '0 2 * * mon-sat', '0 0 1 jan *', '@daily', '@hourly', '0 0 ? * *'])('%s is valid', (expr) => {
@@ -31,5 +31,28 @@ describe('production safety: an API endpoint open to the internet needs a stated
     expect(() => loadEnvironments([open({})])).toThrow(/production\.cluster\.publicAccessCidrs|cluster\.publicAccessCidrs: the production API endpoint is open to 0\.0\.0\.0\/0/);
     expect(() => loadEnvironments([open({ openPublicAccessReason: 'vendor-managed CI with rotating egress addresses, ticket OPS-123' })])).not.toThrow();
     expect(() => loadEnvironments([open({ endpointAccess: 'private' })])).not.toThrow();
+  });
+});
+
+describe('what environments may not share, and every invalid environment reported', () => {
+  test('staging copied to qa and renamed: hosts, VPC, log index and the account OIDC provider collide, each named with both environments', () => {
+    const qa = { ...staging, name: 'qa' };
+    let err: ConfigValidationError | undefined;
+    try {
+      loadEnvironments([dev, staging, production, qa]);
+    } catch (e) {
+      err = e as ConfigValidationError;
+    }
+    expect(err).toBeInstanceOf(ConfigValidationError);
+    expect(err!.environments.map((e) => e.environment)).toEqual(['qa']);
+    expect(err!.environments[0].violations.map((v) => v.field)).toEqual(['ingress.appHost', 'ingress.apiHost', 'network.vpcCidr', 'monitoring.logging.index', 'delivery.createOidcProvider']);
+    for (const v of err!.environments[0].violations) expect(v.message).toContain("'staging'");
+  });
+
+  test('two invalid environments are both reported; a duplicate name is a field violation, not a crash', () => {
+    const bad1 = { ...dev, cluster: { ...dev.cluster, maxTotalNodes: 1 } };
+    const bad2 = { ...production, network: { ...production.network, vpcCidr: '10.0.0.0/8' } };
+    expect(() => loadEnvironments([bad1, staging, bad2])).toThrow(/Invalid environment config 'dev':\n  - cluster\.maxTotalNodes: [^\n]+\nInvalid environment config 'production':\n  - network\.vpcCidr: 10\.0\.0\.0\/8: AWS allows/);
+    expect(() => loadEnvironments([dev, { ...dev }])).toThrow(/Invalid environment config 'dev':\n  - name: 'dev' is the name of another environment too/);
   });
 });

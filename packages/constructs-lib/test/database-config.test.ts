@@ -68,7 +68,7 @@ describe('PostgreSQL tier config', () => {
   });
 
   test('a malformed backup schedule names the field', () => {
-    expect(violations(prod((c) => (c.database.backups = { fullSchedule: 'weekly' })))).toContainEqual({ field: 'database.backups.fullSchedule', message: 'must be a five-field cron expression' });
+    expect(violations(prod((c) => (c.database.backups = { fullSchedule: 'weekly' })))).toContainEqual({ field: 'database.backups.fullSchedule', message: "must be a CronJob schedule: 'weekly' has 1 field(s): a CronJob schedule has five (minute hour day-of-month month day-of-week)" });
   });
 });
 

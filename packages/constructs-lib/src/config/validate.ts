@@ -8,12 +8,24 @@ export interface ConfigViolation {
 
 /** Thrown before anything is built or written; its message lists every violation, one per line. */
 export class ConfigValidationError extends Error {
+  /** Every invalid environment with its violations (one entry for a single environment). */
+  readonly environments: readonly { readonly environment: string; readonly violations: readonly ConfigViolation[] }[];
+
   constructor(
     readonly environment: string,
     readonly violations: readonly ConfigViolation[],
+    others: readonly ConfigValidationError[] = [],
   ) {
-    super(`Invalid environment config '${environment}':\n` + violations.map((v) => `  - ${v.field}: ${v.message}`).join('\n'));
+    const all = [{ environment, violations }, ...others.flatMap((o) => o.environments)];
+    super(all.map((e) => `Invalid environment config '${e.environment}':\n` + e.violations.map((v) => `  - ${v.field}: ${v.message}`).join('\n')).join('\n'));
     this.name = 'ConfigValidationError';
+    this.environments = all;
+  }
+
+  /** One error for several (every invalid environment is reported, not only the first). */
+  static combine(errors: readonly ConfigValidationError[]): ConfigValidationError {
+    const [first, ...rest] = errors;
+    return new ConfigValidationError(first.environment, first.violations, rest);
   }
 }
 

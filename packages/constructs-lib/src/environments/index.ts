@@ -1,5 +1,6 @@
+import { crossEnvironmentViolations } from '../config/cross-environment';
 import { EnvironmentConfig, EnvironmentConfigInput } from '../config/schema';
-import { validateEnvironmentConfig } from '../config/validate';
+import { ConfigValidationError, validateEnvironmentConfig, type ConfigViolation } from '../config/validate';
 import { dev } from './dev';
 import { production } from './production';
 import { staging } from './staging';
@@ -10,14 +11,31 @@ import { staging } from './staging';
  */
 export const ENVIRONMENT_INPUTS: readonly EnvironmentConfigInput[] = [dev, staging, production];
 
-/** Validates every environment; throws on the first invalid one with all of its violations. */
+/**
+ * Validates every environment, then what environments may not share (cross-environment.ts); throws one
+ * ConfigValidationError listing every violation of every invalid environment.
+ */
 export function loadEnvironments(inputs: readonly EnvironmentConfigInput[] = ENVIRONMENT_INPUTS): EnvironmentConfig[] {
-  const configs = inputs.map((i) => validateEnvironmentConfig(i));
+  const configs: EnvironmentConfig[] = [];
+  const errors: ConfigValidationError[] = [];
+  for (const input of inputs) {
+    try {
+      configs.push(validateEnvironmentConfig(input));
+    } catch (err) {
+      if (!(err instanceof ConfigValidationError)) throw err;
+      errors.push(err);
+    }
+  }
+  const byEnv = new Map<string, ConfigViolation[]>();
+  const add = (env: string, v: ConfigViolation) => byEnv.set(env, [...(byEnv.get(env) ?? []), v]);
   const seen = new Set<string>();
   for (const c of configs) {
-    if (seen.has(c.name)) throw new Error(`Environment name '${c.name}' is used twice: names must be unique`);
+    if (seen.has(c.name)) add(c.name, { field: 'name', message: `'${c.name}' is the name of another environment too: names must be unique` });
     seen.add(c.name);
   }
+  for (const v of crossEnvironmentViolations(configs)) add(v.environment, { field: v.field, message: v.message });
+  for (const [env, violations] of byEnv) errors.push(new ConfigValidationError(env, violations));
+  if (errors.length) throw ConfigValidationError.combine(errors);
   return configs;
 }
 

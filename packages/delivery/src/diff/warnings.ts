@@ -380,6 +380,13 @@ export const STATEFUL_TYPES = new Set([
   'AWS::Logs::LogGroup',
 ]);
 
+/** Minor versions between two `1.x` Kubernetes versions (to - from); 0 when either is not of that form. */
+function compareMinor(to: string, from: string): number {
+  const minor = (v: string) => /^1\.(\d+)$/.exec(v)?.[1];
+  const [a, b] = [minor(to), minor(from)];
+  return a === undefined || b === undefined ? 0 : Number(a) - Number(b);
+}
+
 export function cloudFormationWarnings(env: string, stack: string, diff: TemplateDiff): Warning[] {
   const out: Warning[] = [];
   diff.resources.forEachDifference((logicalId, change) => {
@@ -401,6 +408,22 @@ export function cloudFormationWarnings(env: string, stack: string, diff: Templat
         out.push({ env, rule: 'resourceDestroyed', object, field: '(resource)', message: 'resource removed: CloudFormation deletes it (WILL_DESTROY).' });
       }
       return;
+    }
+    // A control-plane version change is never routine: EKS upgrades one minor at a time and cannot downgrade.
+    const version = type === 'AWS::EKS::Cluster' ? change.propertyUpdates?.Version : undefined;
+    if (version && version.oldValue !== version.newValue) {
+      const [from, to] = [String(version.oldValue ?? '(none)'), String(version.newValue ?? '(none)')];
+      const cmp = compareMinor(to, from);
+      out.push({
+        env,
+        rule: 'controlPlaneVersion',
+        object,
+        field: 'Properties.Version',
+        message:
+          cmp < 0
+            ? `Kubernetes control plane DOWNGRADE ${from} -> ${to}: EKS cannot downgrade a cluster; the deploy fails (synth refuses it against the committed render).`
+            : `Kubernetes control plane upgrade ${from} -> ${to}${cmp > 1 ? `: ${cmp} minors at once, EKS upgrades one minor at a time` : ''} (managed add-ons and charts follow the version table; the control plane is upgraded in place).`,
+      });
     }
     const impact = change.changeImpact;
     if (impact === ResourceImpact.WILL_REPLACE || impact === ResourceImpact.MAY_REPLACE || impact === ResourceImpact.WILL_DESTROY) {

@@ -192,6 +192,17 @@ describe('CloudFormation', () => {
     expect(cloudFormationWarnings('dev', 's', diff)).toEqual([expect.objectContaining({ rule: 'resourceReplaced', field: 'Properties.BucketName' })]);
   });
 
+  test('a control-plane version change is always listed, a downgrade named as one (issue 15)', () => {
+    const cluster = (version: string) => ({ Resources: { Eks: { Type: 'AWS::EKS::Cluster', Properties: { Name: 'c', Version: version, RoleArn: 'arn:aws:iam::1:role/r' } } } });
+    const down = cloudFormationWarnings('production', 'optibid-production-cluster', fullDiff(cluster('1.35'), cluster('1.28'))).filter((w) => w.rule === 'controlPlaneVersion');
+    expect(down).toEqual([expect.objectContaining({ object: 'optibid-production-cluster/Eks (AWS::EKS::Cluster)', field: 'Properties.Version', message: expect.stringMatching(/^Kubernetes control plane DOWNGRADE 1\.35 -> 1\.28: EKS cannot downgrade/) })]);
+    const up = cloudFormationWarnings('production', 's', fullDiff(cluster('1.34'), cluster('1.35'))).filter((w) => w.rule === 'controlPlaneVersion');
+    expect(up.map((w) => w.message)).toEqual([expect.stringMatching(/^Kubernetes control plane upgrade 1\.34 -> 1\.35 \(/)]);
+    const jump = cloudFormationWarnings('production', 's', fullDiff(cluster('1.33'), cluster('1.35'))).filter((w) => w.rule === 'controlPlaneVersion');
+    expect(jump[0].message).toContain('2 minors at once, EKS upgrades one minor at a time');
+    expect(cloudFormationWarnings('production', 's', fullDiff(cluster('1.35'), cluster('1.35')))).toEqual([]);
+  });
+
   test('an in-place property update is not flagged', () => {
     const diff = fullDiff(
       { Resources: { Data: bucket({ VersioningConfiguration: { Status: 'Suspended' } }) } },
