@@ -5,9 +5,9 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { ENVIRONMENT_INPUTS, EnvironmentConfig, EnvironmentConfigInput, loadEnvironments, renderArgoCd } from '@optibid/constructs-lib';
+import { ConfigValidationError, ENVIRONMENT_INPUTS, EnvironmentConfig, EnvironmentConfigInput, loadEnvironments, renderArgoCd } from '@optibid/constructs-lib';
 import { COMPOSE_ENVIRONMENT, renderCompose } from '@optibid/constructs-lib/compose';
-import { DIST_DIRS, KUSTOMIZATION_FILE, renderedEnvironment, TEMPLATE_SUFFIX, type RenderedEnvironment } from '@optibid/rendered';
+import { cloudFormationDir, DIST_DIRS, KUSTOMIZATION_FILE, renderedEnvironment, TEMPLATE_SUFFIX, type RenderedEnvironment } from '@optibid/rendered';
 import { buildReports } from '@optibid/verify';
 import { assertCleanAssembly, buildAwsApp } from '@optibid/infra-aws';
 import { renderEnvironmentManifests } from '@optibid/k8s-manifests';
@@ -87,9 +87,50 @@ export interface RenderResult {
 
 export interface RenderOptions {
   readonly cdkOut?: string;
+  /**
+   * The committed render whose control-plane versions bound the new ones (EKS cannot downgrade a cluster).
+   * @default the repository's dist/; false skips the check
+   */
+  readonly committed?: string | false;
   readonly inputs?: readonly EnvironmentConfigInput[];
   /** The environment the local docker compose stack (`compose/`) is rendered from, when the list contains it. @default dev */
   readonly composeEnvironment?: string;
+}
+
+/** The literal `Version` of the AWS::EKS::Cluster in a committed environment's templates, if any. */
+export function committedControlPlaneVersion(dist: string, env: string): { version: string; file: string } | undefined {
+  const dir = cloudFormationDir(dist, env);
+  if (!fs.existsSync(dir)) return undefined;
+  for (const f of fs.readdirSync(dir).filter((x) => x.endsWith(TEMPLATE_SUFFIX)).sort()) {
+    const text = fs.readFileSync(path.join(dir, f), 'utf8');
+    if (!text.includes('"AWS::EKS::Cluster"')) continue;
+    const template = JSON.parse(text) as { Resources?: Record<string, { Type?: string; Properties?: { Version?: unknown } }> };
+    for (const r of Object.values(template.Resources ?? {})) {
+      if (r.Type === 'AWS::EKS::Cluster' && typeof r.Properties?.Version === 'string') return { version: r.Properties.Version, file: path.join(dir, f) };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * EKS cannot downgrade a control plane (UpdateClusterVersion upgrades one minor at a time): a config whose
+ * `cluster.kubernetesVersion` is below the committed render's is refused, naming the field and both versions.
+ */
+function assertNoControlPlaneDowngrade(configs: readonly EnvironmentConfig[], committed: string): void {
+  const minor = (v: string) => Number(/^1\.(\d+)$/.exec(v)?.[1] ?? NaN);
+  const errors = configs.flatMap((c) => {
+    const was = committedControlPlaneVersion(committed, c.name);
+    if (!was || !(minor(c.cluster.kubernetesVersion) < minor(was.version))) return [];
+    return [
+      new ConfigValidationError(c.name, [
+        {
+          field: 'cluster.kubernetesVersion',
+          message: `${c.cluster.kubernetesVersion} is a downgrade from ${was.version}, the control plane of the committed render (${path.relative(REPO_ROOT, was.file)}): EKS cannot downgrade a cluster (it upgrades one minor at a time)`,
+        },
+      ]),
+    ];
+  });
+  if (errors.length) throw ConfigValidationError.combine(errors);
 }
 
 /**
@@ -98,6 +139,7 @@ export interface RenderOptions {
  */
 export function renderFiles(opts: RenderOptions = {}): RenderResult {
   const configs = loadEnvironments(opts.inputs ?? ENVIRONMENT_INPUTS);
+  if (opts.committed !== false) assertNoControlPlaneDowngrade(configs, opts.committed ?? path.join(REPO_ROOT, 'dist'));
   const cdkOut = opts.cdkOut ?? path.join(REPO_ROOT, 'cdk.out', 'render');
   const rendered = configs.map((c) => renderEnvironment(c, cdkOut));
   const files = new Map<string, string>();
