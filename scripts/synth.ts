@@ -6,9 +6,7 @@
  */
 import * as path from 'path';
 import { parseArgs } from 'node:util';
-import { ConfigValidationError } from '@optibid/constructs-lib';
-import { PromqlError } from '@optibid/constructs-lib/k8s';
-import { formatSummary, renderAll, RenderTargetError, REPO_ROOT } from './render';
+import { formatSourceError } from './source-errors';
 
 const USAGE = `Usage: npm run synth [-- --out <dir>] [--report-resources]
 
@@ -47,6 +45,25 @@ try {
   if (String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS_')) usageExit((err as Error).message);
   throw err;
 }
+
+// The render (and every source it imports) is loaded after the arguments are read: a usage error costs no compile,
+// and a syntax error in a source file is reported as file:line:column, not as the transpiler's stack.
+let render: typeof import('./render');
+let k8sLib: typeof import('@optibid/constructs-lib/k8s');
+let lib: typeof import('@optibid/constructs-lib');
+try {
+  render = require('./render') as typeof import('./render');
+  lib = require('@optibid/constructs-lib') as typeof import('@optibid/constructs-lib');
+  k8sLib = require('@optibid/constructs-lib/k8s') as typeof import('@optibid/constructs-lib/k8s');
+} catch (err) {
+  const formatted = formatSourceError(err);
+  if (!formatted) throw err;
+  console.error(`synth: ${formatted}\nNothing was written.`);
+  process.exit(1);
+}
+const { formatSummary, renderAll, RenderTargetError, REPO_ROOT } = render;
+const { ConfigValidationError } = lib;
+const { PromqlError } = k8sLib;
 
 const target = out !== undefined ? path.resolve(out) : path.join(REPO_ROOT, 'dist');
 const t0 = process.hrtime.bigint();
