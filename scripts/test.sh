@@ -70,6 +70,13 @@ run_jest() { # name, then jest arguments
 
 install_system_packages
 prepare_server_root
+# Every suite runs on Node 24 LTS (engines in package.json): where the machine's Node is another major, the pinned
+# build comes from the npm registry (scripts/node-lts.sh) and goes first on PATH, for npm ci and every run below.
+if [[ $(node -p 'process.versions.node.split(".")[0]') != 24 ]]; then
+  node_bin=$(bash scripts/node-lts.sh 24)
+  export PATH="$node_bin:$PATH"
+fi
+echo "==> node $(node -v), npm $(npm -v)"
 if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
   echo "==> npm ci"
   npm ci --no-audit --no-fund
