@@ -56,3 +56,11 @@ describe('what environments may not share, and every invalid environment reporte
     expect(() => loadEnvironments([dev, { ...dev }])).toThrow(/Invalid environment config 'dev':\n  - name: 'dev' is the name of another environment too/);
   });
 });
+
+describe('an unknown field names the closest known one', () => {
+  test('at the root, in a nested object and in an array element', () => {
+    const bad = { ...dev, clustre: {}, database: { ...dev.database, poolingCapp: 3 }, cluster: { ...dev.cluster, nodeGroups: [{ ...dev.cluster.nodeGroups[0], minSzie: 1 }] } };
+    expect(() => loadEnvironments([bad])).toThrow(/- cluster\.nodeGroups\.0: unknown field\(s\) minSzie \(did you mean minSize\?\)\n  - database: unknown field\(s\) poolingCapp \(did you mean poolingCap\?\)\n  - \(root\): unknown field\(s\) clustre \(did you mean cluster\?\)/);
+    expect(() => loadEnvironments([{ ...dev, zzzzzz: 1 }])).toThrow(/\(root\): unknown field\(s\) zzzzzz$/m);
+  });
+});
