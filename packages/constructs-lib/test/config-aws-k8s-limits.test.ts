@@ -1,5 +1,7 @@
 import { cronScheduleProblem } from '../src/config/cron';
-import { ConfigValidationError, dev, loadEnvironments, production, staging } from '../src';
+import { Testing } from 'cdk8s';
+import { ConfigValidationError, dev, loadEnvironments, platformNames, production, staging } from '../src';
+import { PlatformExternalSecret } from '../src/k8s/external-secrets';
 
 describe('CronJob schedules, as the CronJob controller (robfig/cron ParseStandard) reads them', () => {
   test.each(['0 2 * * 0', '0 2 * * 1-6', '30 3 * * *', '*/15 * * * *', '0 2 * * mon-sat', '0 0 1 jan *', '@daily', '@hourly', '0 0 ? * *'])('%s is valid', (expr) => {
@@ -59,8 +61,18 @@ describe('what environments may not share, and every invalid environment reporte
 
 describe('an unknown field names the closest known one', () => {
   test('at the root, in a nested object and in an array element', () => {
-    const bad = { ...dev, clustre: {}, database: { ...dev.database, poolingCapp: 3 }, cluster: { ...dev.cluster, nodeGroups: [{ ...dev.cluster.nodeGroups[0], minSzie: 1 }] } };
+    const bad = { ...dev, clustre: {}, database: { ...dev.database, poolingCapp: 3 }, cluster: { ...dev.cluster, nodeGroups: [{ ...dev.cluster.nodeGroups[0], minSzie: 1 }] } } as unknown as typeof dev;
     expect(() => loadEnvironments([bad])).toThrow(/- cluster\.nodeGroups\.0: unknown field\(s\) minSzie \(did you mean minSize\?\)\n  - database: unknown field\(s\) poolingCapp \(did you mean poolingCap\?\)\n  - \(root\): unknown field\(s\) clustre \(did you mean cluster\?\)/);
-    expect(() => loadEnvironments([{ ...dev, zzzzzz: 1 }])).toThrow(/\(root\): unknown field\(s\) zzzzzz$/m);
+    expect(() => loadEnvironments([{ ...dev, zzzzzz: 1 } as unknown as typeof dev])).toThrow(/\(root\): unknown field\(s\) zzzzzz$/m);
+  });
+});
+
+describe('an ExternalSecret reading a secret that is not a platform secret', () => {
+  test('fails naming the ExternalSecret, the key and the secret, not with a TypeError', () => {
+    const chart = Testing.chart();
+    const names = platformNames(loadEnvironments([dev])[0]);
+    expect(() => new PlatformExternalSecret(chart, 'X', { name: 'backend-secrets', namespace: 'optibid', labels: {}, names, keys: [{ key: 'STRIPE', from: 'stripee', property: 'secret_key' }] } as any)).toThrow(
+      /^ExternalSecret optibid\/backend-secrets: key STRIPE reads secret 'stripee', which is not a platform secret \(PLATFORM_SECRETS: .*stripe.*\)/,
+    );
   });
 });

@@ -39,6 +39,14 @@ export interface PlatformExternalSecretProps {
 export class PlatformExternalSecret extends Construct {
   constructor(scope: Construct, id: string, props: PlatformExternalSecretProps) {
     super(scope, id);
+    // A key naming no platform secret is a mistake in the code that builds this ExternalSecret: say which.
+    const unknown = props.keys.filter((k) => !(k.from in props.names.secrets));
+    if (unknown.length) {
+      throw new Error(
+        `ExternalSecret ${props.namespace}/${props.name}: ${unknown.map((k) => `key ${k.key} reads secret '${k.from}'`).join(', ')}, which is not a platform secret ` +
+          `(PLATFORM_SECRETS: ${Object.keys(props.names.secrets).join(', ')}); add it to the services table or OTHER_SECRETS in naming/naming.ts`,
+      );
+    }
     new ApiObject(this, 'Resource', {
       apiVersion: 'external-secrets.io/v1',
       kind: 'ExternalSecret',
