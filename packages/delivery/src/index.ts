@@ -6,3 +6,4 @@ export { renderedDistFreshness, testSeamFreshness } from './deploy/freshness';
 export { streamLogger } from './deploy/log';
 export type { DistFreshness } from './deploy/preflight';
 export { SpawnRunner } from './deploy/runner';
+export { main as diffMain, type DistFreshnessCheck } from './diff/cli';

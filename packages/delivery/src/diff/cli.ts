@@ -94,7 +94,13 @@ export function processIO(): CliIO {
   };
 }
 
-export function main(argv: readonly string[], cwd: string = process.cwd(), io: CliIO = processIO()): number {
+/**
+ * Whether the working tree's dist/ is what its sources render: the files that differ (`M path`, `+ path`, `- path`),
+ * empty when fresh. Injected by the composition root (scripts/diff.ts), which owns the render.
+ */
+export type DistFreshnessCheck = (repoRoot: string) => readonly string[];
+
+export function main(argv: readonly string[], cwd: string = process.cwd(), io: CliIO = processIO(), freshness?: DistFreshnessCheck): number {
   try {
     const opts = parseArgs(argv);
     if (opts.help) {
@@ -125,6 +131,20 @@ export function main(argv: readonly string[], cwd: string = process.cwd(), io: C
       throw new UsageError(`--env: unknown environment${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (dist/ has: ${known.join(', ') || 'none'})`);
     }
     const comparison = compareTrees(before, after, opts.envs ? { envs: opts.envs } : {});
+    // The base is a commit whose gate passed (CI renders and compares on every commit of main); the working tree may
+    // hold changed sources that were never rendered, and then this diff would show the old render as "no changes".
+    if (!head && freshness) {
+      const drift = freshness(root);
+      if (drift.length) {
+        comparison.warnings.unshift({
+          env: '(all)',
+          rule: 'staleDist',
+          object: 'dist/',
+          field: '(working tree)',
+          message: `dist/ is not what the working tree's sources render (${drift.length} file(s), e.g. ${drift.slice(0, 3).join(', ')}): run npm run synth; this diff shows the stale render, not your change.`,
+        });
+      }
+    }
     const header = {
       base: `${opts.base} (${shortCommit(base)})`,
       head: head ? `${opts.head} (${shortCommit(head)})` : 'working tree',

@@ -246,3 +246,26 @@ describe('usage errors exit 2 and name the flag', () => {
     expect(() => parseArgs(['--base', 'a', '--base', 'b'])).toThrow(UsageError);
   });
 });
+
+describe('a stale working tree is named (issue 15): the injected render-and-compare check', () => {
+  const runWith = (freshness: (root: string) => readonly string[], ...argv: string[]) => {
+    let out = '';
+    const code = main(argv, repo, { stdout: (s) => (out += s), stderr: () => undefined, color: false }, freshness);
+    return { code, out };
+  };
+
+  test('drift between the sources and dist/ is the first thing the reviewer must not miss, and fails --fail-on-warnings', () => {
+    let asked = '';
+    const r = runWith((root) => ((asked = root), ['M k8s/dev/optibid/deployment-backend.yaml']), '--base', 'HEAD', '--fail-on-warnings');
+    expect(asked).toBe(repo);
+    expect(r.out).toMatch(/Reviewer must not miss \(\d+\):[\s\S]*dist\/ is not what the working tree's sources render \(1 file\(s\), e\.g\. M k8s\/dev\/optibid\/deployment-backend\.yaml\): run npm run synth/);
+    expect(r.code).toBe(3);
+  });
+
+  test('a fresh working tree adds nothing; comparing two commits does not ask', () => {
+    expect(runWith(() => [], '--base', 'HEAD').out).not.toContain('is not what the working tree');
+    let asked = false;
+    runWith(() => ((asked = true), ['M x']), '--base', 'HEAD', '--head', 'HEAD');
+    expect(asked).toBe(false);
+  });
+});
