@@ -46,16 +46,16 @@ test('the application role cannot create roles or read other schemas; the analys
   asApp('INSERT INTO app.bids VALUES (1, 42.5)');
   expect(asAnalyst('SELECT price FROM app.bids')).toBe('42.5');
   expect(() => asAnalyst('INSERT INTO app.bids VALUES (2, 1)')).toThrow(/read-only transaction|permission denied/);
-  // The superuser logs in over the network only to postgres and the application database, with its password (the
-  // role-reconcile Job; the NetworkPolicies admit no other pod that has it); anywhere else pg_hba rejects it.
-  expect(() => pg.psqlAs('postgres', 'anything', 'SELECT 1', 'template1')).toThrow(/pg_hba.conf rejects connection/);
-  expect(() => pg.psqlAs('postgres', 'anything', 'SELECT 1')).toThrow(/password authentication failed/);
+  // The superuser may not log in over the network at all (pg_hba: socket only), to any database.
+  for (const db of ['optibid', 'postgres', 'template1']) expect(() => pg.psqlAs('postgres', 'anything', 'SELECT 1', db)).toThrow(/pg_hba.conf rejects connection/);
 });
 
 test('the pooler auth_query function returns SCRAM secrets for application roles only', () => {
   const asPooler = (sql: string) => pg.psqlAs('pgbouncer', TEST_PASSWORDS.POOLER_PASSWORD, sql);
   expect(asPooler("SELECT usename, left(passwd, 14) FROM pgbouncer.get_auth('optibid_app')")).toBe('optibid_app|SCRAM-SHA-256$');
-  expect(asPooler("SELECT count(*) FROM pgbouncer.get_auth('postgres')")).toBe('0');
+  expect(asPooler("SELECT usename, left(passwd, 14) FROM pgbouncer.get_auth('optibid_analyst')")).toBe('optibid_analyst|SCRAM-SHA-256$');
+  // Never the superuser, the pooler itself, the role administrator or a role that does not log in through the pooler.
+  for (const role of ['postgres', 'pgbouncer', 'optibid_role_admin', 'monitoring', 'backup', 'rewinder']) expect({ role, n: asPooler(`SELECT count(*) FROM pgbouncer.get_auth('${role}')`) }).toEqual({ role, n: '0' });
   expect(() => asPooler('SELECT rolpassword FROM pg_authid')).toThrow(/permission denied/);
 });
 

@@ -12,12 +12,15 @@ import { asPostgres, dataNamespace, ENV, PgServer, renderedObjectByLabel, runRen
  * schema, read access to the app schema, through PgBouncer) and the Job's command runs twice against that database,
  * with the Job's environment. The new role must log in with its password over TLS through the rendered pg_hba (no
  * pg_hba change: it is admitted as a member of the pooled group) and have its grants; the second run must change
- * nothing (the catalogs compared before and after) and fail on nothing.
+ * nothing (the catalogs compared before and after) and fail on nothing. The Job logs in as the role administrator
+ * (CREATEROLE, not a superuser): the rendered pg_hba refuses the superuser over TCP, whatever its password, and what
+ * only a superuser may change fails the Job, naming the role.
  */
 const subs = new Substitutions();
 let pg: PgServer;
 const config = loadEnvironment(ENV);
 const SUPERUSER_PASSWORD = 'superuser-test-pw';
+const ROLE_ADMIN = 'optibid_role_admin';
 
 const PRICING: DatabaseRoleSpec = {
   role: 'optibid_pricing',
@@ -56,7 +59,7 @@ function runJob(table: ServiceTable, passwords: Record<string, string>): { code:
     if (e.value !== undefined) env[e.name] = e.value;
     else if (e.valueFrom?.secretKeyRef) {
       const key = e.valueFrom.secretKeyRef.key;
-      const value = key === 'PATRONI_SUPERUSER_PASSWORD' ? SUPERUSER_PASSWORD : passwords[key];
+      const value = passwords[key];
       if (value === undefined) throw new Error(`no test password for ${key}`);
       env[e.name] = value;
     }
@@ -120,10 +123,23 @@ test('the rendered Job is the one in dist/ for the current table (same command, 
   expect(extended.spec.template.spec.containers[0].env).toContainEqual({ name: passwordEnv(PRICING), valueFrom: { secretKeyRef: { name: 'postgres-credentials', key: passwordEnv(PRICING) } } });
 });
 
-test('on a database the current init SQL bootstrapped, the current table only adds the pooled group', () => {
+test('the Job has no superuser password, and the superuser cannot log in over TCP at all, even with its password', () => {
+  const { job } = renderedJob(PLATFORM_SERVICE_TABLE);
+  const env = job.spec.template.spec.containers[0].env as { name: string; valueFrom?: { secretKeyRef: { key: string } } }[];
+  expect(env.filter((e) => e.valueFrom && e.valueFrom.secretKeyRef.key.startsWith('PATRONI_'))).toEqual([]);
+  for (const db of ['postgres', 'optibid', 'template1']) {
+    expect(() => pg.psqlAs('postgres', SUPERUSER_PASSWORD, 'SELECT 1', db)).toThrow(/pg_hba\.conf rejects connection for host "127\.0\.0\.1", user "postgres"/);
+  }
+  // The Job's role: CREATEROLE, and none of what only a superuser has or may give.
+  expect(pg.psql(`SELECT rolsuper, rolcreaterole, rolcreatedb, rolreplication, rolbypassrls, rolcanlogin FROM pg_roles WHERE rolname = '${ROLE_ADMIN}'`)).toBe('f|t|f|f|f|t');
+  expect(pg.psqlAs(ROLE_ADMIN, TEST_PASSWORDS.ROLE_ADMIN_PASSWORD, 'SELECT current_user, usesuper FROM pg_user WHERE usename = current_user', 'postgres')).toBe(`${ROLE_ADMIN}|f`);
+});
+
+test('on a database the current init SQL bootstrapped, the current table changes nothing', () => {
   const run = runJob(PLATFORM_SERVICE_TABLE, TEST_PASSWORDS);
   expect(run).toEqual({ code: 0, output: expect.stringContaining('reconcile: 6 roles log in with their passwords (0 password(s) set)') });
-  expect(changes(run.output)).toEqual(['reconcile: create role optibid_pooled', 'reconcile: optibid_app: member of optibid_pooled', 'reconcile: optibid_analyst: member of optibid_pooled']);
+  expect(changes(run.output)).toEqual([]);
+  expect(run.output).toContain('reconcile: roles.sql: nothing to change');
 });
 
 describe('a role added to the table after the bootstrap', () => {
@@ -148,8 +164,9 @@ describe('a role added to the table after the bootstrap', () => {
       'reconcile: optibid_pricing: USAGE on schema app',
       'reconcile: optibid_pricing: SELECT on the tables optibid_app creates in app',
       'reconcile: optibid_pricing: SELECT on the existing tables of app',
-      'reconcile: pgbouncer.get_auth: the pooled roles of the table',
     ]);
+    // Created by the role administrator: ADMIN on it (PostgreSQL grants it to the creator) and SET (createrole_self_grant).
+    expect(pg.psql(`SELECT bool_or(admin_option), bool_or(set_option), bool_or(inherit_option) FROM pg_auth_members WHERE roleid = '${PRICING.role}'::regrole AND member = '${ROLE_ADMIN}'::regrole`)).toBe('t|t|f');
     expect(first.output).toContain('reconcile: 7 roles log in with their passwords (0 password(s) set)');
   });
 
@@ -168,10 +185,11 @@ describe('a role added to the table after the bootstrap', () => {
     expect(() => asPricing('SELECT * FROM monitoring.backup_runs')).toThrow(/permission denied/);
     // Only a member of the pooled group: it gets none of the group's privileges.
     expect(pg.psql(`SELECT inherit_option, set_option FROM pg_auth_members WHERE member = '${PRICING.role}'::regrole AND roleid = 'optibid_pooled'::regrole`)).toBe('f|f');
-    // PgBouncer's auth_query now serves it (and still never a superuser).
+    // PgBouncer's auth_query now serves it, the function unchanged (a member of the pooled group); still never a
+    // superuser, the pooler itself, the role administrator or a role that does not log in through the pooler.
     const asPooler = (sql: string) => pg.psqlAs('pgbouncer', TEST_PASSWORDS.POOLER_PASSWORD, sql);
     expect(asPooler(`SELECT usename, left(passwd, 14) FROM pgbouncer.get_auth('${PRICING.role}')`)).toBe(`${PRICING.role}|SCRAM-SHA-256$`);
-    expect(asPooler("SELECT count(*) FROM pgbouncer.get_auth('postgres')")).toBe('0');
+    for (const other of ['postgres', 'pgbouncer', ROLE_ADMIN, 'monitoring', 'rewinder', 'replicator']) expect({ other, n: asPooler(`SELECT count(*) FROM pgbouncer.get_auth('${other}')`) }).toEqual({ other, n: '0' });
   });
 
   test('a second run changes nothing and fails on nothing', () => {
@@ -192,6 +210,57 @@ describe('a role added to the table after the bootstrap', () => {
     expect(run.output).toContain('(1 password(s) set)');
     expect(pg.psqlAs(PRICING.role, 'pricing-rotated-pw', 'SELECT 1')).toBe('1');
     expect(() => asPricing('SELECT 1')).toThrow(/password authentication failed/);
+  });
+});
+
+describe('what only a superuser may do fails the Job, naming the role', () => {
+  const asSuperuser = (sql: string, db?: string) => pg.psql(sql, db);
+
+  test('an attribute the role administrator does not have (REPLICATION)', () => {
+    asSuperuser('ALTER ROLE optibid_analyst REPLICATION');
+    try {
+      const run = runJob(PLATFORM_SERVICE_TABLE, TEST_PASSWORDS);
+      expect(run.code).not.toBe(0);
+      expect(run.output).toMatch(/ERROR: {2}reconcile: only a superuser may clear SUPERUSER, REPLICATION, BYPASSRLS or CREATEDB \(optibid_role_admin may not\), and these roles of the table have them: optibid_analyst \(REPLICATION\): ALTER ROLE optibid_analyst NOSUPERUSER NOREPLICATION NOBYPASSRLS NOCREATEDB;/);
+      expect(run.output).not.toContain('roles log in with their passwords');
+    } finally {
+      asSuperuser('ALTER ROLE optibid_analyst NOREPLICATION');
+    }
+  });
+
+  test('a role the role administrator holds no ADMIN option on', () => {
+    asSuperuser(`REVOKE ADMIN OPTION FOR monitoring FROM ${ROLE_ADMIN}`);
+    try {
+      const run = runJob(PLATFORM_SERVICE_TABLE, TEST_PASSWORDS);
+      expect(run.code).not.toBe(0);
+      expect(run.output).toMatch(/ERROR: {2}reconcile: optibid_role_admin holds no ADMIN option on these roles of the table, so it may not alter them or set their passwords: monitoring /);
+    } finally {
+      asSuperuser(`GRANT monitoring TO ${ROLE_ADMIN} WITH ADMIN TRUE, INHERIT FALSE, SET FALSE`);
+    }
+  });
+
+  test('an auth_query function that is not the rendered one (only a superuser may replace it)', () => {
+    // The rendered function kept aside (with its grants), an older body in its place.
+    asSuperuser('ALTER FUNCTION pgbouncer.get_auth(text) RENAME TO get_auth_rendered', 'optibid');
+    asSuperuser("CREATE FUNCTION pgbouncer.get_auth(p_usename text) RETURNS TABLE (usename name, passwd text) LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog AS $$ SELECT rolname, rolpassword FROM pg_authid WHERE rolname = p_usename AND rolname IN ('optibid_app') $$", 'optibid');
+    try {
+      const run = runJob(PLATFORM_SERVICE_TABLE, TEST_PASSWORDS);
+      expect(run.code).not.toBe(0);
+      expect(run.output).toMatch(/ERROR: {2}reconcile: pgbouncer\.get_auth is not the rendered function/);
+    } finally {
+      asSuperuser('DROP FUNCTION pgbouncer.get_auth(text)', 'optibid');
+      asSuperuser('ALTER FUNCTION pgbouncer.get_auth_rendered(text) RENAME TO get_auth', 'optibid');
+    }
+    expect(runJob(PLATFORM_SERVICE_TABLE, TEST_PASSWORDS).code).toBe(0);
+  });
+
+  test('a grant the role administrator holds no grant option for (a pg_catalog file function)', () => {
+    const files: DatabaseRoleSpec = { role: 'optibid_files', secret: 'postgres/files', description: 'test', login: 'direct', databases: ['postgres'], grants: [{ execute: 'pg_catalog.pg_ls_dir(text, boolean, boolean)' }] };
+    const run = runJob({ ...PLATFORM_SERVICE_TABLE, databaseRoles: [...PLATFORM_SERVICE_TABLE.databaseRoles, files] }, { ...TEST_PASSWORDS, FILES_PASSWORD: 'files-pw' });
+    expect(run.code).not.toBe(0);
+    expect(run.output).toContain('reconcile: optibid_files: EXECUTE on pg_catalog.pg_ls_dir(text, boolean, boolean)');
+    expect(run.output).toMatch(/ERROR: {2}(permission denied for function pg_ls_dir|reconcile: optibid_files: EXECUTE on pg_catalog\.pg_ls_dir\(text, boolean, boolean\): still to do after the step \(optibid_role_admin may not do it)/);
+    expect(pg.psql("SELECT has_function_privilege('optibid_files', 'pg_catalog.pg_ls_dir(text, boolean, boolean)', 'EXECUTE')")).toBe('f');
   });
 });
 

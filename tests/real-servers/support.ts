@@ -14,8 +14,8 @@ import { k8sDir, objectPath, parseObjects } from '@optibid/rendered';
 import { PG_BIN, PG_MAJOR, REPO, runServer, serverFile, serverUid, spawnServer } from './runtime';
 
 export { PG_BIN, PG_MAJOR, REPO };
-/** The committed render the tests read. */
-export const DIST = path.join(REPO, 'dist');
+/** The committed render the tests read (REAL_SERVER_DIST: another render, e.g. `npm run synth -- --out <dir>` of a working tree). */
+export const DIST = process.env.REAL_SERVER_DIST ? path.resolve(process.env.REAL_SERVER_DIST) : path.join(REPO, 'dist');
 /** The environment whose rendered files the tests run (the seed's production figures). */
 export const ENV = process.env.REAL_SERVER_ENV ?? 'production';
 
@@ -223,6 +223,7 @@ export const TEST_PASSWORDS = {
   MONITORING_PASSWORD: 'monitoring-test-pw',
   BACKUP_PASSWORD: 'backup-test-pw',
   REWIND_PASSWORD: 'rewind-test-pw',
+  ROLE_ADMIN_PASSWORD: 'role-admin-test-pw',
 };
 
 /** Runs the rendered post-bootstrap script and init SQL against a server, as Patroni would. */

@@ -11,4 +11,5 @@ docker_process_sql \
   -v monitoring_password= \
   -v backup_password= \
   -v rewind_password= \
+  -v role_admin_password= \
   -f /etc/postgres-init/init.sql

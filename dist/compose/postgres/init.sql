@@ -15,9 +15,25 @@ GRANT EXECUTE ON FUNCTION pg_catalog.pg_stat_file(text, boolean) TO rewinder;
 GRANT EXECUTE ON FUNCTION pg_catalog.pg_read_binary_file(text) TO rewinder;
 GRANT EXECUTE ON FUNCTION pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean) TO rewinder;
 
+-- The pooled roles' group: pg_hba admits its members through PgBouncer (+optibid_pooled) and pgbouncer.get_auth
+-- serves their SCRAM secrets; membership only, none of its privileges (it has none).
+CREATE ROLE optibid_pooled NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION;
+GRANT optibid_pooled TO optibid_app, optibid_analyst WITH INHERIT FALSE, SET FALSE;
+
+-- The role administrator: the role-reconcile Job logs in with it (the superuser logs in over the local socket only).
+-- CREATEROLE, ADMIN on the roles above, nothing else a superuser has (postgres-files.ts roleAdminSql).
+CREATE ROLE optibid_role_admin LOGIN PASSWORD :'role_admin_password' NOSUPERUSER NOCREATEDB CREATEROLE NOREPLICATION NOBYPASSRLS;
+ALTER ROLE optibid_role_admin SET createrole_self_grant = 'set';
+GRANT optibid_app TO optibid_role_admin WITH ADMIN TRUE, INHERIT FALSE, SET TRUE;
+GRANT optibid_analyst, pgbouncer, monitoring, backup, rewinder, optibid_pooled TO optibid_role_admin WITH ADMIN TRUE, INHERIT FALSE, SET FALSE;
+GRANT pg_monitor, pg_checkpoint TO optibid_role_admin WITH ADMIN TRUE, INHERIT FALSE, SET FALSE;
+GRANT SET ON PARAMETER log_statement, log_min_duration_statement TO optibid_role_admin;
+
 CREATE DATABASE optibid OWNER postgres ENCODING 'UTF8' TEMPLATE template0;
 REVOKE ALL ON DATABASE optibid FROM PUBLIC;
 GRANT CONNECT ON DATABASE optibid TO optibid_app, optibid_analyst, pgbouncer, monitoring, backup;
+GRANT CONNECT ON DATABASE optibid TO optibid_role_admin WITH GRANT OPTION;
+GRANT CREATE ON DATABASE optibid TO optibid_role_admin;
 
 \connect optibid
 -- Extensions, all required: a server without one fails the bootstrap (ON_ERROR_STOP) instead of running without it.
@@ -41,8 +57,10 @@ REVOKE ALL ON SCHEMA pgbouncer FROM PUBLIC;
 GRANT USAGE ON SCHEMA pgbouncer TO pgbouncer;
 CREATE FUNCTION pgbouncer.get_auth(p_usename text) RETURNS TABLE (usename name, passwd text)
   LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog AS
-$$ SELECT rolname, rolpassword FROM pg_authid
-   WHERE rolname = p_usename AND rolcanlogin AND NOT rolsuper AND rolname IN ('optibid_app', 'optibid_analyst') $$;
+$$ SELECT a.rolname, a.rolpassword FROM pg_authid a
+   WHERE a.rolname = p_usename AND a.rolcanlogin AND a.rolname <> 'pgbouncer'
+     AND NOT (a.rolsuper OR a.rolreplication OR a.rolbypassrls OR a.rolcreaterole OR a.rolcreatedb)
+     AND EXISTS (SELECT FROM pg_auth_members m JOIN pg_authid g ON g.oid = m.roleid WHERE m.member = a.oid AND g.rolname = 'optibid_pooled') $$;
 REVOKE ALL ON FUNCTION pgbouncer.get_auth(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION pgbouncer.get_auth(text) TO pgbouncer;
 
@@ -55,3 +73,8 @@ REVOKE ALL ON FUNCTION monitoring.record_backup(text) FROM PUBLIC;
 GRANT USAGE ON SCHEMA monitoring TO backup, monitoring;
 GRANT EXECUTE ON FUNCTION monitoring.record_backup(text) TO backup;
 GRANT SELECT ON monitoring.backup_runs TO monitoring;
+
+-- The role administrator grants these to a role added later (the grant options of what roles.sql grants).
+GRANT USAGE ON SCHEMA pgbouncer, monitoring TO optibid_role_admin WITH GRANT OPTION;
+GRANT EXECUTE ON FUNCTION pgbouncer.get_auth(text), monitoring.record_backup(text) TO optibid_role_admin WITH GRANT OPTION;
+GRANT SELECT ON monitoring.backup_runs TO optibid_role_admin WITH GRANT OPTION;

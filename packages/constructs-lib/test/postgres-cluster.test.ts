@@ -214,7 +214,7 @@ describe('4. the stanza exists from the bootstrap on', () => {
     const log = path.join(dir, 'calls.log');
     const bin = stubBin(dir, log, { pgbackrest: pgbackrestBody, psql: 'exit 0', sleep: 'exit 0' });
     const script = writeScript(dir, 'post-bootstrap.sh', postBootstrap);
-    const passwords = Object.fromEntries(['APP', 'ANALYST', 'POOLER', 'MONITORING', 'BACKUP', 'REWIND'].map((r) => [`${r}_PASSWORD`, `${r.toLowerCase()}-pw`]));
+    const passwords = Object.fromEntries(['APP', 'ANALYST', 'POOLER', 'MONITORING', 'BACKUP', 'ROLE_ADMIN', 'REWIND'].map((r) => [`${r}_PASSWORD`, `${r.toLowerCase()}-pw`]));
     return { out: runScript(script, ['postgres://postgres@/postgres'], { PATH: pathWith(bin), ...passwords }), calls: () => readLog(log) };
   }
 

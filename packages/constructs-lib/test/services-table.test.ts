@@ -13,7 +13,9 @@ import {
   serviceTableProblems,
   type ServiceTable,
 } from '../src/naming/services';
-import { credentialKeys, initSql, pgHbaRules, postBootstrapScript } from '../src/k8s/postgres/postgres-files';
+import * as fs from 'fs';
+import * as path from 'path';
+import { credentialKeys, getAuthBody, initSql, pgHbaRules, postBootstrapScript, roleAdminSql } from '../src/k8s/postgres/postgres-files';
 import { PostgresRoleReconcile, ROLE_RECONCILE_RESOURCES } from '../src/k8s/postgres/role-reconcile';
 import { roleReconcileScript, roleReconcileSql } from '../src/k8s/postgres/role-reconcile-files';
 import { aclTemplate } from '../src/k8s/redis/redis-files';
@@ -44,7 +46,7 @@ test('the platform table is consistent, and the secrets of its roles and users a
 test('the table rules catch duplicates, dangling references and a service whose role bypasses the pooler', () => {
   const broken: ServiceTable = {
     ...withForecast,
-    databaseRoles: [...withForecast.databaseRoles, { ...FORECAST_ROLE, login: 'direct' }],
+    databaseRoles: [...withForecast.databaseRoles, { ...FORECAST_ROLE, login: 'direct' }, { role: 'optibid_admin2', secret: 'postgres/admin2', description: 'a second role administrator', login: 'pooler', grants: [{ administersRoles: true }] }],
     appServices: [...withForecast.appServices, { ...APP_SERVICES[0], name: 'Bad_Name', database: 'nobody', callers: ['ghost'] }],
   };
   expect(serviceTableProblems(broken, Object.keys(PLATFORM_SECRETS))).toEqual(
@@ -54,8 +56,27 @@ test('the table rules catch duplicates, dangling references and a service whose 
       "application service 'Bad_Name' is not a DNS label",
       "Bad_Name: no database role 'nobody'",
       "Bad_Name: unknown caller 'ghost'",
+      "exactly one role needs the administersRoles grant (the role-reconcile Job's role)",
+      'optibid_admin2: the role administrator logs in directly to postgres and the application database, and has no other grant',
     ]),
   );
+});
+
+test('the superuser logs in over the local socket only; the role-reconcile Job logs in as the role administrator, CREATEROLE and nothing more', () => {
+  const input = { config, names: platformNames(config) };
+  const superuser = PLATFORM_SERVICE_TABLE.databaseRoles.find((r) => r.patroni === 'superuser')!.role;
+  const network = pgHbaRules(input).filter((l) => l.startsWith('host') && !l.endsWith(' reject'));
+  expect(network.filter((l) => l.split(' ')[2].split(',').includes(superuser))).toEqual([]);
+  expect(network).toContain('hostssl postgres,optibid optibid_role_admin 10.30.0.0/16 scram-sha-256');
+  // The one role of the init SQL with CREATEROLE, and no role there is created with SUPERUSER, REPLICATION, BYPASSRLS or CREATEDB.
+  const creates = initSql(input).split('\n').filter((l) => l.startsWith('CREATE ROLE'));
+  expect(creates.filter((l) => / CREATEROLE/.test(l))).toEqual(["CREATE ROLE optibid_role_admin LOGIN PASSWORD :'role_admin_password' NOSUPERUSER NOCREATEDB CREATEROLE NOREPLICATION NOBYPASSRLS;"]);
+  for (const l of creates) expect(l).not.toMatch(/ (SUPERUSER|REPLICATION|BYPASSRLS|CREATEDB)\b/);
+  const script = roleReconcileScript(input);
+  expect(script).toContain('-U optibid_role_admin');
+  expect(script).not.toMatch(new RegExp(`-U ${superuser}\\b`));
+  // roles.sql never replaces the auth_query function (a superuser's): it only checks it.
+  expect(roleReconcileSql(input)).not.toMatch(/CREATE (OR REPLACE )?FUNCTION/);
 });
 
 test('a row more reaches every generated place: secrets, credentials, pg_hba, init SQL, post-bootstrap, ACLs, pooler peers', () => {
@@ -68,7 +89,12 @@ test('a row more reaches every generated place: secrets, credentials, pg_hba, in
   expect(pgHbaRules(input)).toContain(`hostssl optibid pgbouncer,${pooled.join(',')} 10.30.0.0/16 scram-sha-256`);
   expect(initSql(input)).toContain("CREATE ROLE optibid_forecast LOGIN PASSWORD :'forecast_password' NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION;");
   expect(initSql(input)).toContain('CREATE SCHEMA forecast AUTHORIZATION optibid_forecast;');
-  expect(initSql(input)).toContain(`rolname IN (${pooled.map((r) => `'${r}'`).join(', ')})`);
+  // A member of the pooled group; the role administrator holds ADMIN on it, and SET (it owns a schema).
+  expect(initSql(input)).toContain(`GRANT optibid_pooled TO ${pooled.filter((r) => r !== 'pgbouncer').join(', ')} WITH INHERIT FALSE, SET FALSE;`);
+  expect(initSql(input)).toContain('GRANT optibid_app, optibid_forecast TO optibid_role_admin WITH ADMIN TRUE, INHERIT FALSE, SET TRUE;');
+  // PgBouncer's auth_query function serves the group's members: the same function for a table with a pooled role more.
+  expect(getAuthBody(withForecast)).toBe(getAuthBody(PLATFORM_SERVICE_TABLE));
+  expect(initSql(input)).toContain(getAuthBody(PLATFORM_SERVICE_TABLE));
   expect(postBootstrapScript(withForecast)).toContain('-v forecast_password="$FORECAST_PASSWORD"');
   expect(aclTemplate(withForecast)).toContain('user optibid_forecast on >{{ .forecast }} ~forecast:* &* +@all -@admin -@dangerous');
   expect(pgbouncerClients(withForecast).map((s) => s.name)).toEqual([...pgbouncerClients(PLATFORM_SERVICE_TABLE).map((s) => s.name), 'forecast']);
@@ -80,6 +106,20 @@ test('a row more reaches every generated place: secrets, credentials, pg_hba, in
   // The reconcile SQL creates it and the script sets and checks its password.
   expect(roleReconcileSql(input)).toContain("CREATE ROLE optibid_forecast LOGIN PASSWORD :'forecast_password'");
   expect(roleReconcileScript(input)).toContain(`check optibid_forecast optibid "$${passwordEnv(FORECAST_ROLE)}" forecast_password`);
+});
+
+test("the runbook's one-time step for an existing cluster runs the init SQL's statements for the role administrator and the rendered auth_query function", () => {
+  const flat = (t: string) => t.replace(/\s+/g, ' ');
+  const runbook = flat(fs.readFileSync(path.resolve(__dirname, '../../../docs/runbooks/postgres.md'), 'utf8'));
+  const { cluster, database, objects } = roleAdminSql(PLATFORM_SERVICE_TABLE, platformNames(config).database.name);
+  const inRunbook = (statement: string) => expect({ statement, inRunbook: runbook.includes(flat(statement)) }).toEqual({ statement, inRunbook: true });
+  // The CREATE ROLE with its password is split there (created without it, its password set from the Secret after).
+  const attributes = /^CREATE ROLE optibid_role_admin LOGIN PASSWORD :'role_admin_password' (.*);$/.exec(cluster[0]);
+  expect(attributes).not.toBeNull();
+  inRunbook(`CREATE ROLE optibid_role_admin LOGIN ${attributes![1]};`);
+  inRunbook(`ALTER ROLE optibid_role_admin LOGIN ${attributes![1]} PASSWORD :'role_admin_password';`);
+  for (const statement of [...cluster.slice(1), ...database, ...objects]) inRunbook(statement);
+  inRunbook(`$$${getAuthBody(PLATFORM_SERVICE_TABLE)}$$;`);
 });
 
 describe('the role-reconcile Job', () => {
@@ -106,9 +146,12 @@ describe('the role-reconcile Job', () => {
     const c = pod.containers[0];
     expect(c.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
     expect(c.image).toMatch(/^timescale\/timescaledb-ha:/);
-    // The superuser's, then one per role the platform creates (init order: Patroni's rewind role last).
-    expect(c.env.filter((e: any) => e.valueFrom).map((e: any) => e.valueFrom.secretKeyRef.key)).toEqual(['PATRONI_SUPERUSER_PASSWORD', ...platformCreatedRoles(PLATFORM_SERVICE_TABLE).map(passwordEnv)]);
-    expect(c.env.filter((e: any) => e.valueFrom).map((e: any) => e.valueFrom.secretKeyRef.key).slice(0, 2)).toEqual(['PATRONI_SUPERUSER_PASSWORD', 'APP_PASSWORD']);
+    // One per role the platform creates (init order: Patroni's rewind role last), the role administrator's included; never
+    // the superuser's, nor any other Patroni password.
+    const keys = c.env.filter((e: any) => e.valueFrom).map((e: any) => e.valueFrom.secretKeyRef.key);
+    expect(keys).toEqual(platformCreatedRoles(PLATFORM_SERVICE_TABLE).map(passwordEnv));
+    expect(keys).toContain('ROLE_ADMIN_PASSWORD');
+    expect(keys.filter((k: string) => k.startsWith('PATRONI_'))).toEqual([]);
     expect(c.env).toContainEqual({ name: 'PGSSLMODE', value: 'verify-full' });
   });
 

@@ -55,10 +55,11 @@ describe('PostgreSQL cluster (production)', () => {
     const hba: string[] = patroni.bootstrap.dcs.postgresql.pg_hba;
     for (const l of hba.filter((x) => x.startsWith('host'))) expect(l).toMatch(/(hostssl .* scram-sha-256|reject)$/);
     expect(hba[hba.length - 2]).toBe('host all all 0.0.0.0/0 reject');
-    // The superuser appears in exactly one network rule: TLS + scram to postgres and the application database, for the
-    // role-reconcile Job (whose pods are the only ones with its password that the NetworkPolicies let reach PostgreSQL).
-    const superuserRules = hba.filter((l) => l.startsWith('host') && !l.endsWith('reject') && l.split(' ')[2].split(',').includes('postgres'));
-    expect(superuserRules).toEqual(['hostssl postgres,optibid postgres 10.30.0.0/16 scram-sha-256']);
+    // The superuser never appears in a network rule (it logs in over the socket only).
+    const networkUsers = hba.filter((l) => l.startsWith('host')).flatMap((l) => l.split(' ')[2].split(','));
+    expect(networkUsers).not.toContain('postgres');
+    // The role-reconcile Job logs in as the role administrator (CREATEROLE, not a superuser), to postgres and the application database.
+    expect(hba.filter((l) => l.split(' ')[2] === 'optibid_role_admin')).toEqual(['hostssl postgres,optibid optibid_role_admin 10.30.0.0/16 scram-sha-256']);
   });
 
   test('the pgBackRest repository is the backup bucket under its prefix, with the backup KMS key and no static keys', () => {

@@ -226,7 +226,7 @@ describe('the committed production templates', () => {
     expect(iamAllows(st, 's3:PutObject', 'arn:aws:s3:::optibid-production-backups-333333333333-us-west-2/other/x')).toBe(false);
     const bucket = bucketsByName(env).get('optibid-production-backups-333333333333-us-west-2')!;
     expect(bucketDefaultKey(env, bucket)).toBe(key);
-    expect(secretsByName(env).size).toBe(21);
+    expect(secretsByName(env).size).toBe(22);
     expect(roleArnOf(env, resourceAt(env, CLUSTER, 'IdentitybackupRoleD5AEC70C')!)).toBe('arn:aws:iam::333333333333:role/optibid-production-backup');
   });
 });

@@ -312,7 +312,7 @@ describe('contract/external-secrets', () => {
     });
     const fs = run(env, rule);
     expectFinding(fs, 'ExternalSecret/optibid/backend-secrets', 'spec.data[7].remoteRef.key', '"optibid/production/sentry", which no AWS::SecretsManager::Secret Name');
-    expectFinding(fs, `${CLUSTER}/IdentityexternalSecretsRoleA7A5B0E0`, 'Properties.Policies[0].PolicyDocument.Statement[0].Resource[16]', 'grants secretsmanager:GetSecretValue on secret optibid/production/sentry, which no ExternalSecret reads and no AWS::SecretsManager::Secret');
+    expectFinding(fs, `${CLUSTER}/IdentityexternalSecretsRoleA7A5B0E0`, 'Properties.Policies[0].PolicyDocument.Statement[0].Resource[17]', 'grants secretsmanager:GetSecretValue on secret optibid/production/sentry, which no ExternalSecret reads and no AWS::SecretsManager::Secret');
   });
 
   it('reads dataFrom extract keys and find filters', () => {
@@ -349,8 +349,8 @@ describe('contract/external-secrets', () => {
       st.Resource.push('arn:aws:secretsmanager:us-west-2:333333333333:secret:optibid/production/*', 'arn:aws:secretsmanager:us-west-2:333333333333:secret:legacy/api-token-??????');
     });
     const fs = run(env, rule);
-    expectFinding(fs, `${CLUSTER}/IdentityexternalSecretsRoleA7A5B0E0`, 'Properties.Policies[0].PolicyDocument.Statement[0].Resource[21]', 'grants secretsmanager:GetSecretValue on the wildcard');
-    expectFinding(fs, `${CLUSTER}/IdentityexternalSecretsRoleA7A5B0E0`, 'Properties.Policies[0].PolicyDocument.Statement[0].Resource[22]', 'secret legacy/api-token, which no ExternalSecret reads and no AWS::SecretsManager::Secret');
+    expectFinding(fs, `${CLUSTER}/IdentityexternalSecretsRoleA7A5B0E0`, 'Properties.Policies[0].PolicyDocument.Statement[0].Resource[22]', 'grants secretsmanager:GetSecretValue on the wildcard');
+    expectFinding(fs, `${CLUSTER}/IdentityexternalSecretsRoleA7A5B0E0`, 'Properties.Policies[0].PolicyDocument.Statement[0].Resource[23]', 'secret legacy/api-token, which no ExternalSecret reads and no AWS::SecretsManager::Secret');
     // optibid/production/sso is granted and defined but read by no ExternalSecret: accepted (a secret of the platform).
     expect(fs.filter((f) => f.message.includes('/sso'))).toEqual([]);
   });

@@ -43,7 +43,7 @@ describe('cost over the committed renders', () => {
     // 1 web ACL + 6 rules: 3 managed groups, the content-length rule, the login and per-IP rate limits.
     expect(line(p, 'WAF web ACLs')!.usd.min).toBe(11);
     expect(line(p, 'KMS keys')!.detail.min).toBe('4 × $1.00');
-    expect(line(p, 'Secrets Manager')!.detail.min).toBe('21 × $0.40');
+    expect(line(p, 'Secrets Manager')!.detail.min).toBe('22 × $0.40');
     expect(line(p, 'EBS general root volumes')!.detail.min).toBe('3 × 100 GB × $0.08');
     // postgres 2×100 + redis 6×20 + prometheus 2×50 + jaeger 20 + restore PVC 100
     expect(line(p, 'EBS persistent volumes (gp3)')!.detail.min).toBe('540 GB × $0.08');
@@ -57,12 +57,12 @@ describe('cost over the committed renders', () => {
     const r = costCheck.run(rendered('production'));
     expect(r.summary).toContain(`List prices on ${PRICES_CHECKED}`);
     expect(r.summary).toContain('must be re-checked');
-    expect(r.summary).toMatch(/Total\s+\$1,786\.28\s+\$2,711\.88/);
+    expect(r.summary).toMatch(/Total\s+\$1,786\.68\s+\$2,712\.28/);
     const md = r.reports!['cost.md'];
     expect(md).toContain(`List prices on ${PRICES_CHECKED}`);
     expect(md).toContain('## Usage assumptions');
     expect(md).toContain('https://aws.amazon.com/ec2/pricing/on-demand/');
-    expect(md).toMatch(/\| Total \|  \| \$1,786\.28 \|  \| \$2,711\.88 \|/);
+    expect(md).toMatch(/\| Total \|  \| \$1,786\.68 \|  \| \$2,712\.28 \|/);
   });
 });
 

@@ -30,7 +30,12 @@ export type DatabaseGrant =
   /** PgBouncer's auth_query: USAGE on schema pgbouncer, EXECUTE on pgbouncer.get_auth. */
   | { readonly authQuery: true }
   /** The backup bookkeeping: record runs (backup jobs) or read them (the exporter). */
-  | { readonly backupRuns: 'record' | 'read' };
+  | { readonly backupRuns: 'record' | 'read' }
+  /**
+   * The role administrator the role-reconcile Job logs in with: CREATEROLE (not a superuser), ADMIN on every role the
+   * platform creates, and the grant options of what the reconcile grants (k8s/postgres/postgres-files.ts roleAdminSql).
+   */
+  | { readonly administersRoles: true };
 
 /** Databases a pg_hba line names: `app` is the application database (`names.database.name`). */
 export type HbaDatabase = 'app' | 'postgres' | 'all' | 'replication';
@@ -120,6 +125,13 @@ export interface ServiceTable {
   readonly appServices: readonly AppServiceSpec[];
 }
 
+/**
+ * The role-reconcile Job (k8s/postgres/role-reconcile.ts): its name prefix (`<prefix>-<hash>`) and the
+ * app.kubernetes.io/name of its pods. The push deploy applies it once the data tier rolled out and waits for it to
+ * complete before the application tier (packages/delivery/src/deploy/apply-order.ts, gate Jobs).
+ */
+export const ROLE_RECONCILE_JOB = 'postgres-roles';
+
 const REWIND_FUNCTIONS = ['pg_catalog.pg_ls_dir(text, boolean, boolean)', 'pg_catalog.pg_stat_file(text, boolean)', 'pg_catalog.pg_read_binary_file(text)', 'pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean)'];
 
 export const DATABASE_ROLES = [
@@ -173,6 +185,16 @@ export const DATABASE_ROLES = [
     connect: true,
     grants: [{ memberOf: 'pg_checkpoint' }, { backupRuns: 'record' }],
     clients: ['postgres-backup'],
+  },
+  {
+    // Not the superuser: the superuser logs in over the local socket only. No compose password (nothing runs the Job locally).
+    role: 'optibid_role_admin',
+    secret: 'postgres/role-admin',
+    description: 'PostgreSQL role administrator (the role-reconcile Job): CREATEROLE, not a superuser',
+    login: 'direct',
+    databases: ['postgres', 'app'],
+    grants: [{ administersRoles: true }],
+    clients: [ROLE_RECONCILE_JOB],
   },
 ] as const satisfies readonly DatabaseRoleSpec[];
 
@@ -280,6 +302,18 @@ export function pooledRoles(table: ServiceTable): DatabaseRoleSpec[] {
   return table.databaseRoles.filter((r) => r.login === 'pooler' && !r.grants.some((g) => 'authQuery' in g));
 }
 
+/** The role administrator (the `administersRoles` row): the role-reconcile Job logs in with it. */
+export function roleAdminRole(table: ServiceTable): DatabaseRoleSpec {
+  const r = table.databaseRoles.find((x) => x.grants.some((g) => 'administersRoles' in g));
+  if (!r) throw new Error('services table: no role with the administersRoles grant (the role-reconcile Job\'s role)');
+  return r;
+}
+
+/** The roles the role administrator manages (init SQL grants it ADMIN on them; the reconcile Job brings them to the table). */
+export function managedRoles(table: ServiceTable): DatabaseRoleSpec[] {
+  return platformCreatedRoles(table).filter((r) => !r.grants.some((g) => 'administersRoles' in g));
+}
+
 /** The pooler's own role (auth_user). */
 export function poolerRole(table: ServiceTable): DatabaseRoleSpec {
   const r = table.databaseRoles.find((x) => x.grants.some((g) => 'authQuery' in g));
@@ -312,6 +346,13 @@ export function serviceTableProblems(table: ServiceTable, secretKeys: readonly s
   dup('Redis user', table.redisUsers.map((u) => u.user));
   dup('application service', table.appServices.map((s) => s.name));
   if (table.databaseRoles.filter((r) => r.grants.some((g) => 'authQuery' in g)).length !== 1) problems.push('exactly one role needs the authQuery grant (the PgBouncer auth_user)');
+  const admins = table.databaseRoles.filter((r) => r.grants.some((g) => 'administersRoles' in g));
+  if (admins.length !== 1) problems.push('exactly one role needs the administersRoles grant (the role-reconcile Job\'s role)');
+  for (const a of admins) {
+    // It connects to postgres (the cluster's grants), then to the application database (roles.sql).
+    const dbs: readonly HbaDatabase[] = a.databases ?? ['app'];
+    if (a.patroni || a.login !== 'direct' || !dbs.includes('postgres') || !dbs.includes('app') || a.grants.length !== 1) problems.push(`${a.role}: the role administrator logs in directly to postgres and the application database, and has no other grant`);
+  }
   for (const r of table.databaseRoles) if (!/^[a-z_][a-z0-9_]{0,62}$/.test(r.role)) problems.push(`database role '${r.role}' is not a lower-case SQL identifier`);
   for (const s of table.appServices) {
     if (!/^[a-z]([-a-z0-9]{0,30}[a-z0-9])?$/.test(s.name)) problems.push(`application service '${s.name}' is not a DNS label`);
@@ -405,10 +446,3 @@ export function serviceSecretKeys(table: ServiceTable, service: AppServiceSpec):
   const marks = service.secrets.includes('contract') ? service.secrets : [...service.secrets, 'contract' as const];
   return marks.flatMap((e) => (e === 'contract' ? contractSecretKeys(table, service) : [{ key: e.key, from: e.from, property: e.property }]));
 }
-
-/**
- * The role-reconcile Job (k8s/postgres/role-reconcile.ts): its name prefix (`<prefix>-<hash>`) and the
- * app.kubernetes.io/name of its pods. The push deploy applies it once the data tier rolled out and waits for it to
- * complete before the application tier (packages/delivery/src/deploy/apply-order.ts, gate Jobs).
- */
-export const ROLE_RECONCILE_JOB = 'postgres-roles';

@@ -4,6 +4,7 @@ import type { PlatformNames } from '../../naming/naming';
 import {
   DATABASE_ROLES,
   type DatabaseGrant,
+  managedRoles,
   passwordEnv,
   PLATFORM_SERVICE_TABLE,
   type DatabaseRoleSpec,
@@ -12,6 +13,7 @@ import {
   platformCreatedRoles,
   pooledRoles,
   poolerRole,
+  roleAdminRole,
   secretSuffix,
   type ServiceTable,
 } from '../../naming/services';
@@ -49,11 +51,13 @@ export const PG_ROLES = Object.fromEntries(DATABASE_ROLES.map((r) => [secretSuff
 };
 
 /**
- * A NOLOGIN role whose members pg_hba admits like the pooled roles (`+<group>`): the role-reconcile Job makes every
- * role that logs in through PgBouncer a member (without its privileges), so a role added to the table after the
- * cluster's bootstrap is admitted without a pg_hba change (pg_hba lives in Patroni's bootstrap DCS configuration,
- * which an existing cluster never re-reads). PostgreSQL REL_17_STABLE src/backend/libpq/hba.c is_member: `+role`
- * matches any member, through is_member_of_role_nosuper, whatever the grant's INHERIT and SET options.
+ * A NOLOGIN role whose members pg_hba admits like the pooled roles (`+<group>`) and whose members' SCRAM secrets
+ * pgbouncer.get_auth returns (getAuthBody): the init SQL and the role-reconcile Job make every role that logs in through
+ * PgBouncer a member (without its privileges), so a role added to the table after the cluster's bootstrap is admitted
+ * and served without a pg_hba or function change (pg_hba lives in Patroni's bootstrap DCS configuration, which an
+ * existing cluster never re-reads; only a superuser may replace the function). PostgreSQL REL_17_STABLE
+ * src/backend/libpq/hba.c is_member: `+role` matches any member, through is_member_of_role_nosuper, whatever the
+ * grant's INHERIT and SET options.
  */
 export const POOLED_LOGIN_GROUP = 'optibid_pooled';
 
@@ -120,10 +124,10 @@ export function postgresParameters({ config, names }: PostgresFileInput): Record
 }
 
 /**
- * pg_hba, from the services table: TLS + scram-sha-256 from the VPC for the pooler's users, replicas, backups and
- * monitoring only; the superuser over the local socket, and from the VPC to `postgres` and the application database
- * only for the role-reconcile Job (the NetworkPolicies let no other pod reach PostgreSQL but the poolers, the members
- * and the backup jobs, none of which has its password); everything else rejected.
+ * pg_hba, from the services table: TLS + scram-sha-256 from the VPC for the pooler's users, replicas, backups,
+ * monitoring and the role administrator (the role-reconcile Job, to `postgres` and the application database) only; the
+ * superuser over the local socket only (`local all all peer`: Patroni and psql in the pod), never over the network;
+ * everything else rejected.
  */
 export function pgHbaRules({ config, names }: PostgresFileInput): string[] {
   const net = config.network.vpcCidr;
@@ -144,8 +148,6 @@ export function pgHbaRules({ config, names }: PostgresFileInput): string[] {
       lines.push(line(db, `+${POOLED_LOGIN_GROUP}`, net));
     }
   }
-  // The role-reconcile Job: the cluster's roles and grants from `postgres`, the application database's from it.
-  lines.push(line(`postgres,${db}`, patroniRole(table, 'superuser').role, net));
   return [...lines, 'host all all 0.0.0.0/0 reject', 'host all all ::/0 reject'];
 }
 
@@ -246,24 +248,105 @@ export function credentialKeys(table: ServiceTable): { key: string; from: string
   ];
 }
 
-/** The body of pgbouncer.get_auth: the SCRAM secrets of the pooled roles only (init SQL and role reconcile). */
+/**
+ * The body of pgbouncer.get_auth (init SQL; the role-reconcile Job only checks it): the SCRAM secret of a role that
+ * logs in through the pooler, i.e. a direct member of the pooled group (the init SQL and the Job make every pooled role
+ * of the table one), so a pooled role added later needs no new function (only a superuser may define a SECURITY DEFINER
+ * function that reads pg_authid, and the Job is not one). Never the pooler's own role (its password is in PgBouncer's
+ * auth_file), and never a role with an attribute a platform role does not have (superuser, replication, BYPASSRLS,
+ * CREATEROLE, CREATEDB), whoever made it a member of the group. For the platform's table this returns exactly what the
+ * list of the pooled roles returned before (optibid_app, optibid_analyst).
+ */
 export function getAuthBody(table: ServiceTable): string {
-  const roles = pooledRoles(table).map((r) => `'${r.role}'`).join(', ');
-  return ` SELECT rolname, rolpassword FROM pg_authid
-   WHERE rolname = p_usename AND rolcanlogin AND NOT rolsuper AND rolname IN (${roles}) `;
+  return ` SELECT a.rolname, a.rolpassword FROM pg_authid a
+   WHERE a.rolname = p_usename AND a.rolcanlogin AND a.rolname <> '${poolerRole(table).role}'
+     AND NOT (a.rolsuper OR a.rolreplication OR a.rolbypassrls OR a.rolcreaterole OR a.rolcreatedb)
+     AND EXISTS (SELECT FROM pg_auth_members m JOIN pg_authid g ON g.oid = m.roleid WHERE m.member = a.oid AND g.rolname = '${POOLED_LOGIN_GROUP}') `;
 }
 
 /** The role attributes every platform role gets (init SQL and role reconcile). */
 export const PLATFORM_ROLE_ATTRIBUTES = 'NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION';
+
+/** The role administrator's attributes: CREATEROLE and nothing else a superuser would have to give it. */
+export const ROLE_ADMIN_ATTRIBUTES = 'NOSUPERUSER NOCREATEDB CREATEROLE NOREPLICATION NOBYPASSRLS';
+
+/**
+ * The superuser-only parameters the role-reconcile Job sets in its sessions, so that no statement carrying a password
+ * reaches the server log (log_statement and log_min_duration_statement are PGC_SUSET: a non-superuser needs
+ * `GRANT SET ON PARAMETER`, PostgreSQL 15+; REL_17_STABLE doc/src/sgml/ref/grant.sgml, "SET ... ON PARAMETER").
+ */
+export const ROLE_ADMIN_PARAMETERS = ['log_statement', 'log_min_duration_statement'] as const;
+
+/** The predefined roles the table's roles are members of (the role administrator holds ADMIN on each). */
+export function memberOfRoles(table: ServiceTable): string[] {
+  const all = managedRoles(table).flatMap((r) => r.grants.flatMap((g) => ('memberOf' in g ? [g.memberOf] : [])));
+  return all.filter((x, i) => all.indexOf(x) === i);
+}
+
+/**
+ * What the init SQL gives the role administrator (run as the superuser at bootstrap; docs/runbooks/postgres.md has the
+ * same statements for a cluster bootstrapped before it existed). PostgreSQL 16+ rules (REL_17_STABLE
+ * doc/src/sgml/ref/create_role.sgml, alter_role.sgml, grant.sgml; src/backend/commands/user.c): CREATEROLE alone lets it
+ * create roles, and alter, grant, set the password of or drop only the roles it holds ADMIN OPTION on; a role it
+ * creates it gets ADMIN on automatically, plus what createrole_self_grant says; it can never give or clear SUPERUSER,
+ * REPLICATION, BYPASSRLS or CREATEDB, which it does not have.
+ * - ADMIN, without INHERIT, on every role the platform creates and on the pooled group: it alters them, sets their
+ *   passwords and grants the group, without using their privileges. SET as well on the schema owners: CREATE SCHEMA ...
+ *   AUTHORIZATION needs it (src/backend/commands/schemacmds.c, check_can_set_role: "must be able to SET ROLE"), and
+ *   roles.sql runs what needs the owner's privileges as the owner (SET ROLE): ALTER DEFAULT PRIVILEGES FOR ROLE
+ *   (src/backend/catalog/aclchk.c ExecAlterDefaultPrivilegesStmt: has_privs_of_role, which SET alone does not give:
+ *   "permission denied to change default privileges", seen on PostgreSQL 17.12) and the grants on the owner's schema
+ *   and tables. ADMIN is no boundary below those roles' privileges (it may grant a role back to itself with SET, or
+ *   reset its password: user.c CreateRole's comment on createrole_self_grant), so the role administrator reaches at
+ *   most what the platform's roles may do: with rewinder's, files under the data directory only
+ *   (src/backend/utils/adt/genfile.c convert_and_check_filename, without pg_read_server_files), never a superuser
+ *   login or attribute.
+ * - createrole_self_grant = 'set': a role it creates later is granted back to it with SET, as the owners above.
+ * - ADMIN, without INHERIT or SET, on the predefined roles the table grants (pg_monitor...): it grants them, holds none.
+ * - SET on the two logging parameters (ROLE_ADMIN_PARAMETERS).
+ * - CONNECT (with the grant option) and CREATE on the application database (CREATE SCHEMA needs CREATE for the user
+ *   running it: src/backend/commands/schemacmds.c CreateSchemaCommand); the grant options of what roles.sql grants on
+ *   the platform's schemas pgbouncer and monitoring (it holds those privileges too: get_auth's secrets are those of
+ *   roles it administers anyway). Not the pg_catalog file functions of the rewind role: granting them is a
+ *   superuser's call, and the Job fails saying so (role-reconcile-files.ts).
+ */
+export function roleAdminSql(table: ServiceTable, db: string): { cluster: string[]; database: string[]; objects: string[] } {
+  const admin = roleAdminRole(table).role;
+  const managed = managedRoles(table);
+  const owners = managed.filter((r) => r.grants.some((g) => 'ownsSchema' in g)).map((r) => r.role);
+  const others = [...managed.filter((r) => !owners.includes(r.role)).map((r) => r.role), POOLED_LOGIN_GROUP];
+  const predefined = memberOfRoles(table);
+  return {
+    cluster: [
+      `CREATE ROLE ${admin} LOGIN PASSWORD :'${passwordVariable(roleAdminRole(table))}' ${ROLE_ADMIN_ATTRIBUTES};`,
+      `ALTER ROLE ${admin} SET createrole_self_grant = 'set';`,
+      ...(owners.length ? [`GRANT ${owners.join(', ')} TO ${admin} WITH ADMIN TRUE, INHERIT FALSE, SET TRUE;`] : []),
+      `GRANT ${others.join(', ')} TO ${admin} WITH ADMIN TRUE, INHERIT FALSE, SET FALSE;`,
+      ...(predefined.length ? [`GRANT ${predefined.join(', ')} TO ${admin} WITH ADMIN TRUE, INHERIT FALSE, SET FALSE;`] : []),
+      `GRANT SET ON PARAMETER ${ROLE_ADMIN_PARAMETERS.join(', ')} TO ${admin};`,
+    ],
+    database: [`GRANT CONNECT ON DATABASE ${db} TO ${admin} WITH GRANT OPTION;`, `GRANT CREATE ON DATABASE ${db} TO ${admin};`],
+    objects: [
+      `GRANT USAGE ON SCHEMA pgbouncer, monitoring TO ${admin} WITH GRANT OPTION;`,
+      `GRANT EXECUTE ON FUNCTION pgbouncer.get_auth(text), monitoring.record_backup(text) TO ${admin} WITH GRANT OPTION;`,
+      `GRANT SELECT ON monitoring.backup_runs TO ${admin} WITH GRANT OPTION;`,
+    ],
+  };
+}
 
 /** A grant's statements that need no database (role memberships, pg_catalog functions). */
 export function clusterGrantStatements(r: DatabaseRoleSpec): string[] {
   return r.grants.flatMap((g: DatabaseGrant) => ('memberOf' in g ? [`GRANT ${g.memberOf} TO ${r.role};`] : 'execute' in g ? [`GRANT EXECUTE ON FUNCTION ${g.execute} TO ${r.role};`] : []));
 }
 
+/** The roles the pooled group has as members: every role that logs in through PgBouncer but the pooler's own. */
+export function pooledMembers(table: ServiceTable): string[] {
+  return pooledRoles(table).map((r) => r.role);
+}
+
 /** Roles of the table with a grant of one kind, in init order. */
 function withGrant<K extends string>(table: ServiceTable, key: K, pick: (g: DatabaseGrant) => boolean = () => true): DatabaseRoleSpec[] {
-  return platformCreatedRoles(table).filter((r) => r.grants.some((g) => key in g && pick(g)));
+  return managedRoles(table).filter((r) => r.grants.some((g) => key in g && pick(g)));
 }
 
 /** The owner of a schema of the table (the role with `ownsSchema`). */
@@ -287,7 +370,8 @@ export function initSql({ names }: PostgresFileInput): string {
   const db = names.database.name;
   const table = names.serviceTable;
   const superuser = patroniRole(table, 'superuser').role;
-  const roles = platformCreatedRoles(table);
+  const roles = managedRoles(table);
+  const admin = roleAdminSql(table, db);
   const grantsOf = (r: DatabaseRoleSpec) => r.grants;
   const owners = roles.flatMap((r) => grantsOf(r).flatMap((g) => ('ownsSchema' in g ? [{ role: r.role, schema: g.ownsSchema }] : [])));
   const readers = roles.filter((r) => grantsOf(r).some((g) => 'readsSchema' in g));
@@ -314,10 +398,17 @@ export function initSql({ names }: PostgresFileInput): string {
 \\set ON_ERROR_STOP on
 
 ${lines(roles.map((r) => `CREATE ROLE ${r.role} LOGIN PASSWORD :'${passwordVariable(r)}' ${PLATFORM_ROLE_ATTRIBUTES};`))}${lines(roles.flatMap(clusterGrantStatements))}
+-- The pooled roles' group: pg_hba admits its members through PgBouncer (+${POOLED_LOGIN_GROUP}) and pgbouncer.get_auth
+-- serves their SCRAM secrets; membership only, none of its privileges (it has none).
+CREATE ROLE ${POOLED_LOGIN_GROUP} NOLOGIN ${PLATFORM_ROLE_ATTRIBUTES};
+${lines(pooledMembers(table).length ? [`GRANT ${POOLED_LOGIN_GROUP} TO ${pooledMembers(table).join(', ')} WITH INHERIT FALSE, SET FALSE;`] : [])}
+-- The role administrator: the role-reconcile Job logs in with it (the superuser logs in over the local socket only).
+-- CREATEROLE, ADMIN on the roles above, nothing else a superuser has (postgres-files.ts roleAdminSql).
+${lines(admin.cluster)}
 CREATE DATABASE ${db} OWNER ${superuser} ENCODING 'UTF8' TEMPLATE template0;
 REVOKE ALL ON DATABASE ${db} FROM PUBLIC;
 GRANT CONNECT ON DATABASE ${db} TO ${roles.filter((r) => r.connect).map((r) => r.role).join(', ')};
-
+${lines(admin.database)}
 \\connect ${db}
 -- Extensions, all required: a server without one fails the bootstrap (ON_ERROR_STOP) instead of running without it.
 ${INIT_SQL_TIMESCALEDB}
@@ -348,7 +439,9 @@ ${lines([
   ...(backupUsers.length ? [`GRANT USAGE ON SCHEMA monitoring TO ${backupUsers.join(', ')};`] : []),
   ...(recorders.length ? [`GRANT EXECUTE ON FUNCTION monitoring.record_backup(text) TO ${recorders.join(', ')};`] : []),
   ...(backupReaders.length ? [`GRANT SELECT ON monitoring.backup_runs TO ${backupReaders.join(', ')};`] : []),
-])}`;
+])}
+-- The role administrator grants these to a role added later (the grant options of what roles.sql grants).
+${lines(admin.objects)}`;
 }
 
 /**

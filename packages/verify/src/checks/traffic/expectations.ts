@@ -137,7 +137,7 @@ export function trafficExpectations(names: Pick<PlatformNames, 'namespaces' | 's
       from: { namespace: DATA, workload: `${ROLE_RECONCILE_JOB}-*` },
       to: { namespace: '*', workload: '*' },
       except: [{ to: postgres, ports: tcp(s.postgres.port), reason: 'the primary' }],
-      reason: 'the role-reconcile Job holds the superuser password: it talks to the PostgreSQL primary only',
+      reason: "the role-reconcile Job holds the role administrator's password and every platform role's: it talks to the PostgreSQL primary only",
     },
     { from: { system: 'ingress-controller' }, to: { namespace: DATA, workload: '*' }, reason: 'the edge reaches only the application tier' },
     { from: { system: 'ingress-controller' }, to: { namespace: MON, workload: '*' }, reason: 'monitoring UIs are not published through the public ingress' },
