@@ -4,7 +4,7 @@
  */
 import { Writable } from 'node:stream';
 import { formatDifferences, formatSecurityChanges, fullDiff, type TemplateDiff } from '@aws-cdk/cloudformation-diff';
-import { isPlainObject } from './field-diff';
+import { diffValues, formatChanges, isPlainObject } from './field-diff';
 
 export type Template = Record<string, unknown>;
 
@@ -48,6 +48,39 @@ export interface StackDiff {
   text: string;
   /** formatSecurityChanges output, empty when IAM and security groups are untouched. */
   security: string;
+  /** Helm charts whose values changed, key by key (cloudformation-diff shows the values as one JSON string). */
+  helmValues: string[];
+}
+
+const HELM_CHART_TYPE = 'Custom::AWSCDK-EKS-HelmChart';
+
+/** The values of a Helm chart resource as an object, when the template holds them as a literal JSON string or object. */
+function helmValuesOf(resource: unknown): Record<string, unknown> | undefined {
+  const values = isPlainObject(resource) && isPlainObject(resource.Properties) ? resource.Properties.Values : undefined;
+  if (typeof values === 'string') {
+    try {
+      const parsed: unknown = JSON.parse(values);
+      return isPlainObject(parsed) ? parsed : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return isPlainObject(values) && !Object.keys(values).some((k) => k.startsWith('Fn::')) ? values : undefined;
+}
+
+/** `<logicalId> (<chart>): <path>: a → b` for every changed values key of every Helm chart in both templates. */
+export function helmValueChanges(before: Template, after: Template, maxPerChart = 20): string[] {
+  const rb = isPlainObject(before.Resources) ? before.Resources : {};
+  const ra = isPlainObject(after.Resources) ? after.Resources : {};
+  const out: string[] = [];
+  for (const [id, res] of Object.entries(ra)) {
+    if (!isPlainObject(res) || res.Type !== HELM_CHART_TYPE || !(id in rb)) continue;
+    const [va, vb] = [helmValuesOf(rb[id]), helmValuesOf(res)];
+    if (!va || !vb) continue;
+    const chart = isPlainObject(res.Properties) && typeof res.Properties.Chart === 'string' ? res.Properties.Chart : '?';
+    for (const line of formatChanges(diffValues(va, vb), maxPerChart)) out.push(`Helm values of ${id} (${chart}): ${line}`);
+  }
+  return out;
 }
 
 /** In-memory stream: the formatter writes synchronously, so the text is complete on return. */
@@ -81,7 +114,7 @@ export function diffStacks(before: ReadonlyMap<string, Template> | undefined, af
     const diff = fullDiff(old ?? {}, neu ?? {});
     if (old && neu && diff.isEmpty) continue;
     const status = !old ? 'added' : !neu ? 'removed' : 'changed';
-    out.push({ stack, status, diff, ...renderTemplateDiff(diff) });
+    out.push({ stack, status, diff, ...renderTemplateDiff(diff), helmValues: old && neu ? helmValueChanges(old, neu) : [] });
   }
   return out;
 }

@@ -20,7 +20,7 @@ export interface ObjectReport {
 export interface EnvReport {
   env: string;
   k8s: { added: ObjectReport[]; changed: ObjectReport[]; removed: ObjectReport[] };
-  stacks: Pick<StackDiff, 'stack' | 'status' | 'text' | 'security'>[];
+  stacks: Pick<StackDiff, 'stack' | 'status' | 'text' | 'security' | 'helmValues'>[];
 }
 
 export interface Comparison {
@@ -83,7 +83,7 @@ export function compareTrees(before: ReadonlyMap<string, string>, after: Readonl
     for (const o of d.removed) warnings.push(...k8sWarnings(env, o, undefined));
     const stacks = diffStacks(cb.envs.get(env), ca.envs.get(env));
     for (const s of stacks) warnings.push(...cloudFormationWarnings(env, s.stack, s.diff));
-    reports.push({ env, k8s, stacks: stacks.map(({ stack, status, text, security }) => ({ stack, status, text, security })) });
+    reports.push({ env, k8s, stacks: stacks.map(({ stack, status, text, security, helmValues }) => ({ stack, status, text, security, helmValues })) });
   }
   return { envs: reports, warnings, problems };
 }

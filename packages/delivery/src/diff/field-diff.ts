@@ -23,6 +23,8 @@ export interface FieldChange {
 export const IDENTITY_FIELDS: readonly { label: string; get: (el: Record<string, unknown>) => unknown }[] = [
   { label: 'name', get: (el) => el.name },
   { label: 'job_name', get: (el) => el.job_name },
+  // ExternalSecret spec.data: a key added or its remoteRef changed reads as that key, not as every later index.
+  { label: 'secretKey', get: (el) => el.secretKey },
   { label: 'name', get: (el) => (isPlainObject(el.metadata) ? el.metadata.name : undefined) },
 ];
 
@@ -182,8 +184,11 @@ export function isUnderPath(path: string, prefix: string): boolean {
 
 const MAX_VALUE_CHARS = 80;
 
+/** An image reference (`registry/repo:tag@sha256:...`): its tag and digest are the point, so it is never cut. */
+const IMAGE_REF = /^[a-z0-9][\w.\-/]*(:\d+)?\/[\w.\-/]+(:[\w.\-]+)?(@sha256:[0-9a-f]{64})?$|^[\w.\-/]+:[\w.\-]+@sha256:[0-9a-f]{64}$/;
+
 function shorten(s: string, max = MAX_VALUE_CHARS): string {
-  if (s.length <= max) return s;
+  if (s.length <= max || IMAGE_REF.test(s)) return s;
   const half = Math.floor((max - 1) / 2);
   return `${s.slice(0, half)}…${s.slice(s.length - half)}`;
 }
@@ -216,6 +221,37 @@ function flow(v: unknown, depth = Infinity): string {
   return typeof v === 'string' ? (v.includes('\n') ? '<text>' : v) : String(v);
 }
 
+/**
+ * Two long or multi-line strings, shown where they differ: the first changed line (its number), trimmed to the
+ * changed part with some context, so a threshold 80 → 85 inside a dashboard or script is visible.
+ */
+export function focusedStringChange(a: string, b: string, context = 24): string {
+  const la = a.split('\n');
+  const lb = b.split('\n');
+  let line = 0;
+  while (line < la.length && line < lb.length && la[line] === lb[line]) line++;
+  const x = la[line] ?? '';
+  const y = lb[line] ?? '';
+  let p = 0;
+  while (p < x.length && p < y.length && x[p] === y[p]) p++;
+  let q = 0;
+  while (q < x.length - p && q < y.length - p && x[x.length - 1 - q] === y[y.length - 1 - q]) q++;
+  const window = (t: string) => {
+    const start = Math.max(0, p - context);
+    const end = Math.min(t.length, t.length - q + context);
+    return `${start > 0 ? '…' : ''}${t.slice(start, end)}${end < t.length ? '…' : ''}`;
+  };
+  const where = la.length > 1 || lb.length > 1 ? `line ${line + 1}: ` : '';
+  const more = la.length > 1 || lb.length > 1 ? diffLineCount(la, lb, line) : '';
+  return `${where}${JSON.stringify(window(x))} → ${JSON.stringify(window(y))}${more}`;
+}
+
+function diffLineCount(la: string[], lb: string[], first: number): string {
+  let n = 0;
+  for (let i = first; i < Math.max(la.length, lb.length); i++) if (la[i] !== lb[i]) n++;
+  return n > 1 ? ` (+${n - 1} more changed line${n > 2 ? 's' : ''})` : '';
+}
+
 export function formatChange(c: FieldChange): string {
   switch (c.op) {
     case 'added':
@@ -223,6 +259,9 @@ export function formatChange(c: FieldChange): string {
     case 'removed':
       return `${c.path}: removed (was ${formatValue(c.before)})`;
     default:
+      if (typeof c.before === 'string' && typeof c.after === 'string' && (c.before.includes('\n') || c.after.includes('\n') || c.before.length > MAX_VALUE_CHARS || c.after.length > MAX_VALUE_CHARS) && !IMAGE_REF.test(c.after)) {
+        return `${c.path}: ${focusedStringChange(c.before, c.after)}`;
+      }
       return `${c.path}: ${formatValue(c.before)} → ${formatValue(c.after)}`;
   }
 }

@@ -73,6 +73,7 @@ export function renderText(h: ReportHeader, c: Comparison, opts: { color?: boole
       out.push(`  ${st.status === 'added' ? '+' : st.status === 'removed' ? '-' : '~'} ${st.stack} (${st.status})`);
       // formatDifferences already opens with the IAM / security-group tables: not printed twice.
       if (st.text) out.push(indent(st.text, '      '));
+      for (const l of st.helmValues) out.push(`      ${l}`);
     }
   }
   const text = out.join('\n') + '\n';
@@ -181,7 +182,7 @@ function envBlocks(r: EnvReport): Block[] {
     });
   }
   for (const st of r.stacks) {
-    blocks.push(codeBlock(`CloudFormation stack <code>${escapeHtml(st.stack)}</code> ${st.status}`, st.text));
+    blocks.push(codeBlock(`CloudFormation stack <code>${escapeHtml(st.stack)}</code> ${st.status}`, [st.text, ...st.helmValues].filter(Boolean).join('\n')));
   }
   return blocks;
 }

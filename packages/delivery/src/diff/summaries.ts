@@ -5,6 +5,7 @@
  * probes; ConfigMap keys and alert thresholds; HPA bounds). Whatever they do not cover is still
  * listed as field paths, so a summary never hides a change.
  */
+import { focusedStringChange } from './field-diff';
 import { parse } from 'yaml';
 import {
   type FieldChange,
@@ -193,6 +194,8 @@ export function summarizeConfigMap(before: K8sObject, after: K8sObject, maxPaths
         const sa = parseStructured(va);
         const sb = parseStructured(vb);
         if (sa && sb) for (const l of formatChanges(diffValues(sa, sb), maxPaths)) lines.push(`  ${k}: ${l}`);
+        // Scripts and other text: where it changed, so a number inside it (a threshold, a timeout) is seen.
+        else lines.push(`  ${k}: ${focusedStringChange(va, vb)}`);
       }
     }
   }

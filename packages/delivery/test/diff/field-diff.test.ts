@@ -1,4 +1,7 @@
 import { deepEqual, diffValues, formatChange, formatChanges, formatValue, isUnderPath, joinKey } from '../../src/diff/field-diff';
+import { helmValueChanges } from '../../src/diff/cloudformation';
+import { summarizeConfigMap } from '../../src/diff/summaries';
+import { k8s } from './helpers';
 
 describe('diffValues', () => {
   test('equal values give no changes, whatever the key order', () => {
@@ -63,5 +66,44 @@ describe('helpers', () => {
     expect(formatValue(undefined)).toBe('(unset)');
     const long = formatValue({ a: 'x'.repeat(50), b: { c: 'y'.repeat(50) } });
     expect(long.length).toBeLessThanOrEqual(80);
+  });
+});
+
+describe('readability of long values (issue 15)', () => {
+  test('an image reference is never cut in the middle: repository, tag and digest are all shown', () => {
+    const a = `123456789012.dkr.ecr.us-west-2.amazonaws.com/optibid/backend:1.4.2@sha256:${'a'.repeat(64)}`;
+    const b = `123456789012.dkr.ecr.us-west-2.amazonaws.com/optibid/backend:1.4.3@sha256:${'b'.repeat(64)}`;
+    expect(formatChange({ path: 'spec.template.spec.containers[name=backend].image', op: 'changed', before: a, after: b })).toBe(`spec.template.spec.containers[name=backend].image: ${a} → ${b}`);
+  });
+
+  test('a number changed inside a long string or a multi-line text is shown with its line and context', () => {
+    const dash = (n: number) => `{\n  "title": "API errors",\n  "expr": "sum(rate(http_requests_total{status=~\\"5..\\"}[5m])) / sum(rate(http_requests_total[5m])) * 100 > ${n}",\n  "unit": "percent"\n}\n`;
+    expect(formatChange({ path: 'data["api.json"]', op: 'changed', before: dash(80), after: dash(85) })).toBe(
+      'data["api.json"]: line 3: "…ts_total[5m])) * 100 > 80\\"," → "…ts_total[5m])) * 100 > 85\\","',
+    );
+    const long = (n: number) => `--storage.tsdb.retention.size=40GB --storage.tsdb.retention.time=${n}d --web.enable-lifecycle --web.route-prefix=/`;
+    expect(formatChange({ path: 'args[0]', op: 'changed', before: long(15), after: long(30) })).toBe('args[0]: "…age.tsdb.retention.time=15d --web.enable-lifecycle…" → "…age.tsdb.retention.time=30d --web.enable-lifecycle…"');
+  });
+
+  test('ExternalSecret data items are matched by secretKey: an inserted key and a remoteRef change read as themselves', () => {
+    const item = (secretKey: string, key: string) => ({ secretKey, remoteRef: { key, property: 'password' } });
+    const changes = diffValues({ data: [item('A', 'x/a'), item('B', 'x/b')] }, { data: [item('NEW', 'x/new'), item('A', 'x/a'), item('B', 'x/b2')] });
+    expect(changes.map(formatChange).sort()).toEqual(['data[secretKey=B].remoteRef.key: x/b → x/b2', 'data[secretKey=NEW]: added {secretKey: NEW, remoteRef: {key: x/new, property: password}}']);
+  });
+});
+
+describe('Helm values and ConfigMap scripts, key by key (issue 15)', () => {
+  test('a changed Helm values key is listed as a path, not as one JSON string', () => {
+    const chart = (values: object) => ({ Resources: { CertManager: { Type: 'Custom::AWSCDK-EKS-HelmChart', Properties: { Chart: 'cert-manager', Values: JSON.stringify(values) } } } });
+    expect(helmValueChanges(chart({ replicaCount: 2, crds: { enabled: true } }), chart({ replicaCount: 3, crds: { enabled: true }, webhook: { timeoutSeconds: 30 } }))).toEqual([
+      'Helm values of CertManager (cert-manager): replicaCount: 2 → 3',
+      'Helm values of CertManager (cert-manager): webhook: added {timeoutSeconds: 30}',
+    ]);
+  });
+
+  test('a script key of a ConfigMap shows the changed line, and an added key is named', () => {
+    const cm = (data: Record<string, string>) => k8s({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'scripts', namespace: 'optibid-data' }, data });
+    const lines = summarizeConfigMap(cm({ 'start.sh': '#!/bin/sh\nset -eu\nTLS_WATCH_SECONDS=30\nexec patroni\n' }), cm({ 'start.sh': '#!/bin/sh\nset -eu\nTLS_WATCH_SECONDS=10\nexec patroni\n', 'new.sh': '#!/bin/sh\n' })).lines;
+    expect(lines).toEqual(['data key new.sh added (1 line)', 'data key start.sh changed (+1 −1 lines)', '  start.sh: line 3: "TLS_WATCH_SECONDS=30" → "TLS_WATCH_SECONDS=10"']);
   });
 });

@@ -15,7 +15,7 @@ function env(name: string, changed: number, linesPerObject: number, cfnLines = 0
         lines: Array.from({ length: linesPerObject }, (_, j) => `data key k${j} changed (+1 −1 lines)`),
       })),
     },
-    stacks: cfnLines > 0 ? [{ stack: `optibid-${name}-data`, status: 'changed', text: Array.from({ length: cfnLines }, (_, i) => `[~] AWS::S3::Bucket B${i} \`x\``).join('\n'), security: '' }] : [],
+    stacks: cfnLines > 0 ? [{ stack: `optibid-${name}-data`, status: 'changed', text: Array.from({ length: cfnLines }, (_, i) => `[~] AWS::S3::Bucket B${i} \`x\``).join('\n'), security: '', helmValues: [] }] : [],
   };
 }
 
