@@ -69,3 +69,23 @@ test('usage errors exit 2 naming the flag or the environment', () => {
   expect(capture(() => main(['--check', 'bogus'], REPO))).toMatchObject({ code: 2, out: expect.stringContaining('--check bogus: no such check') });
   expect(capture(() => main(['--env', 'qa'], REPO))).toMatchObject({ code: 2, out: expect.stringContaining('--env qa: not rendered') });
 });
+
+test('a truncated template or a YAML tab is named with its file: exit 2, no stack trace (issue 15)', () => {
+  const root = brokenDist({});
+  try {
+    const tpl = path.join(root, 'cloudformation', 'production', 'optibid-production-data.template.json');
+    fs.writeFileSync(tpl, fs.readFileSync(tpl, 'utf8').slice(0, 500));
+    const truncated = capture(() => main(['--dist', root], REPO));
+    expect(truncated.code).toBe(2);
+    expect(truncated.out).toMatch(/^verify: cannot read .*cloudformation\/production\/optibid-production-data\.template\.json: /m);
+    expect(truncated.out).not.toMatch(/\n\s+at /);
+    fs.cpSync(path.join(DIST, 'cloudformation', 'production'), path.join(root, 'cloudformation', 'production'), { recursive: true });
+    const yaml = path.join(root, 'k8s', 'production', 'optibid', 'service-backend.yaml');
+    fs.writeFileSync(yaml, 'apiVersion: v1\nkind: Service\nmetadata:\n\tname: backend\n');
+    const tab = capture(() => main(['--dist', root], REPO));
+    expect(tab.code).toBe(2);
+    expect(tab.out).toMatch(/^verify: cannot read .*k8s\/production\/optibid\/service-backend\.yaml: /m);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
