@@ -144,6 +144,7 @@ describe('a failed render leaves the target exactly as it was', () => {
     ['the production API endpoint open to 0.0.0.0/0 without a reason', (c: any) => (c.cluster.publicAccessCidrs = ['0.0.0.0/0']), /cluster\.publicAccessCidrs: the production API endpoint is open to 0\.0\.0\.0\/0: .*cluster\.openPublicAccessReason/],
     ['a reason for an endpoint that is not open', (c: any) => (c.cluster.openPublicAccessReason = 'because the vendor VPN changes every week'), /cluster\.openPublicAccessReason: is set, but the endpoint is not open to 0\.0\.0\.0\/0/],
     ['a control-plane downgrade against the committed render', (c: any) => (c.cluster.kubernetesVersion = '1.28'), /cluster\.kubernetesVersion: 1\.28 is a downgrade from 1\.35, the control plane of the committed render \(dist\/cloudformation\/production\/optibid-production-cluster\.template\.json\): EKS cannot downgrade/],
+    ['a pooling cap above the database connection budget, without a reason', (c: any) => (c.database.poolingCap = 600), /database\.poolingCap: 600 is above the connection budget of 492 that a 8Gi memory limit holds.*database\.poolingCapOverBudgetReason/],
     ['a Redis CPU request above its limit', (c: any) => (c.redis.resources = { requests: { cpu: '2', memory: '2Gi' }, limits: { cpu: '1', memory: '2Gi' } }), /redis\.resources\.requests\.cpu: request 2 exceeds the limit 1/],
   ])('%s: the render fails naming the field and leaves the target untouched', (_label, change, message) => {
     const target = seededTarget(`bad-${String(_label).replace(/\W+/g, '-')}`);

@@ -1,6 +1,9 @@
 import { cronScheduleProblem } from './cron';
 import { z } from 'zod';
 import { resourcesSchema } from './app-schema';
+import { isMemoryQuantity, memoryBytes } from '../util/quantity';
+
+const memoryBytesOf = (q: string) => (isMemoryQuantity(q) ? memoryBytes(q) : undefined);
 
 /**
  * The PostgreSQL tier: members, storage, resources, the connection-pooling cap and the reserved connections it
@@ -44,6 +47,12 @@ export const databaseSchema = z
       .strict(),
     /** Most connections the application may hold on PostgreSQL through the poolers (seed: 200). */
     poolingCap: z.number().int().min(1),
+    /**
+     * Why the pooling cap may exceed the database's connection budget (databaseConnectionBudget: what the memory
+     * limit holds at the work_mem floor): required when it does, refused when it does not.
+     * @default none (the cap must fit the budget)
+     */
+    poolingCapOverBudgetReason: z.string().min(20, { message: 'must say why in at least 20 characters' }).optional(),
     /** Connections kept free for everything that is not the application. */
     reservedConnections: z
       .object({
@@ -80,6 +89,21 @@ export function maxConnections(db: Pick<DatabaseConfig, 'poolingCap' | 'reserved
 
 type Issue = (path: (string | number)[], message: string) => void;
 
+/** work_mem is never set below this (sizing/postgres-parameters.ts), and each connection may run 3 sorts of it. */
+export const WORK_MEM_FLOOR_BYTES = 4 * 1024 ** 2;
+export const SORTS_PER_CONNECTION = 3;
+
+/**
+ * The application connections the database's memory holds: with shared_buffers at 25 % of the memory limit, every
+ * connection (application and reserved) may use SORTS_PER_CONNECTION x work_mem, and work_mem is at least
+ * WORK_MEM_FLOOR_BYTES; beyond this many the worst case no longer fits the limit (the OOM killer ends it).
+ */
+export function databaseConnectionBudget(db: Pick<DatabaseConfig, 'resources' | 'reservedConnections'>, limitBytes: number): number {
+  const r = db.reservedConnections;
+  const reserved = r.superuser + r.replication + r.patroni + r.exporters + r.backups;
+  return Math.floor((limitBytes * 0.75) / (SORTS_PER_CONNECTION * WORK_MEM_FLOOR_BYTES)) - reserved;
+}
+
 /**
  * The PgBouncer Deployment's rolling update (rendered by k8s/postgres/pgbouncer.ts): `maxSurge` from the config,
  * and `maxUnavailable` 1 when nothing may surge (Kubernetes refuses both at 0), else 0. With maxSurge 0 a rollout
@@ -102,6 +126,17 @@ export function checkDatabaseRules(db: DatabaseConfig, tier: string, issue: Issu
       ['database', 'pooler', field],
       `pooling invariant broken: the rollout peak (replicas ${p.replicas} + maxSurge ${p.maxSurge}) x serverConnectionsPerReplica ${p.serverConnectionsPerReplica} = ${serverPeak} server connections, above the pooling cap (poolingCap) of ${db.poolingCap}: (replicas + maxSurge) x serverConnectionsPerReplica must be <= poolingCap`,
     );
+  }
+  const limit = memoryBytesOf(db.resources.limits.memory);
+  if (limit !== undefined) {
+    const budget = databaseConnectionBudget(db, limit);
+    if (db.poolingCap > budget && !db.poolingCapOverBudgetReason) {
+      issue(
+        ['database', 'poolingCap'],
+        `${db.poolingCap} is above the connection budget of ${budget} that a ${db.resources.limits.memory} memory limit holds (75 % after shared_buffers / (${SORTS_PER_CONNECTION} sorts x work_mem floor 4MB), less the ${maxConnections(db) - db.poolingCap} reserved): lower it, raise the memory, or say why in database.poolingCapOverBudgetReason`,
+      );
+    }
+    if (db.poolingCap <= budget && db.poolingCapOverBudgetReason) issue(['database', 'poolingCapOverBudgetReason'], `is set, but the pooling cap ${db.poolingCap} fits the connection budget of ${budget}: remove it`);
   }
   if (db.backups.archiveTimeoutSeconds > 60) issue(['database', 'backups', 'archiveTimeoutSeconds'], 'must be at most 60 s: the RPO target is under one hour and a partial WAL segment must not wait longer');
   if (tier !== 'dev') {
