@@ -191,15 +191,18 @@ function filesUnder(dir: string, rel = ''): string[] {
 export function assertReplaceableTarget(target: string): void {
   if (!fs.existsSync(target)) return;
   if (!fs.statSync(target).isDirectory()) throw new RenderTargetError(`${target} is a file, not a folder: the render writes only into an empty folder or a previous render. Nothing was written.`);
-  const present = filesUnder(target);
-  if (present.length === 0) return;
+  // Only the top level is read before the marker is found: a folder that is not a render (the repository, a home
+  // directory) is refused without walking it.
+  const top = fs.readdirSync(target);
+  if (top.length === 0) return;
   const markerFile = path.join(target, RENDER_MARKER);
   if (!fs.existsSync(markerFile)) {
     throw new RenderTargetError(
       `${target} is not empty and was not written by a render (no ${RENDER_MARKER}): the render writes only into an empty folder or a previous render, ` +
-        `and would have replaced ${present.length} file(s) such as ${present.slice(0, 3).join(', ')}. Nothing was written.`,
+        `and would have replaced ${top.length} entr${top.length === 1 ? 'y' : 'ies'} such as ${top.sort().slice(0, 3).join(', ')}. Nothing was written.`,
     );
   }
+  const present = filesUnder(target);
   let listed: Set<string>;
   try {
     listed = new Set((JSON.parse(fs.readFileSync(markerFile, 'utf8')) as { files: string[] }).files);
