@@ -12,22 +12,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { ConfigValidationError } from '@optibid/constructs-lib';
+import { filesUnder } from '@optibid/rendered';
 import { verify } from '@optibid/verify';
 import { renderFiles, REPO_ROOT, type RenderResult } from './render';
 
-/** Every file under `dir`, relative with `/`, sorted ([] when absent). */
-function filesUnder(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (rel: string) => {
-    for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
-      const child = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) walk(child);
-      else out.push(child);
-    }
-  };
-  if (fs.existsSync(dir)) walk('');
-  return out.sort();
-}
 
 /**
  * Files that differ between a render (relative path → content) and a committed tree: `M path` (content differs),

@@ -5,9 +5,9 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { ConfigValidationError, ENVIRONMENT_INPUTS, EnvironmentConfig, EnvironmentConfigInput, loadEnvironments, renderArgoCd } from '@optibid/constructs-lib';
+import { ConfigValidationError, ENVIRONMENT_INPUTS, kubernetesMinor, EnvironmentConfig, EnvironmentConfigInput, loadEnvironments, renderArgoCd } from '@optibid/constructs-lib';
 import { COMPOSE_ENVIRONMENT, renderCompose } from '@optibid/constructs-lib/compose';
-import { cloudFormationDir, DIST_DIRS, KUSTOMIZATION_FILE, renderedEnvironment, TEMPLATE_SUFFIX, type RenderedEnvironment } from '@optibid/rendered';
+import { cloudFormationDir, DIST_DIRS, filesUnder, KUSTOMIZATION_FILE, renderedEnvironment, TEMPLATE_SUFFIX, type RenderedEnvironment } from '@optibid/rendered';
 import { buildReports } from '@optibid/verify';
 import { assertCleanAssembly, buildAwsApp } from '@optibid/infra-aws';
 import { renderEnvironmentManifests } from '@optibid/k8s-manifests';
@@ -117,7 +117,7 @@ export function committedControlPlaneVersion(dist: string, env: string): { versi
  * `cluster.kubernetesVersion` is below the committed render's is refused, naming the field and both versions.
  */
 function assertNoControlPlaneDowngrade(configs: readonly EnvironmentConfig[], committed: string): void {
-  const minor = (v: string) => Number(/^1\.(\d+)$/.exec(v)?.[1] ?? NaN);
+  const minor = (v: string) => kubernetesMinor(v) ?? NaN;
   const errors = configs.flatMap((c) => {
     const was = committedControlPlaneVersion(committed, c.name);
     if (!was || !(minor(c.cluster.kubernetesVersion) < minor(was.version))) return [];
@@ -173,16 +173,6 @@ function markerText(files: Iterable<string>): string {
   return `${JSON.stringify({ writtenBy: 'npm run synth (scripts/render.ts): this folder is replaced whole by the next render', files: listed }, null, 2)}\n`;
 }
 
-/** Every file under `dir`, relative with `/`. */
-function filesUnder(dir: string, rel = ''): string[] {
-  const out: string[] = [];
-  for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
-    const child = rel ? `${rel}/${e.name}` : e.name;
-    if (e.isDirectory()) out.push(...filesUnder(dir, child));
-    else out.push(child);
-  }
-  return out;
-}
 
 /**
  * Whether the render may replace `target`: absent, an empty folder, or a previous render holding only the files its

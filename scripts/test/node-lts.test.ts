@@ -7,15 +7,10 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { filesUnder } from '@optibid/rendered';
 import { driftBetween } from '../gate';
 import { REPO_ROOT } from '../render';
 
-function filesUnder(dir: string, rel = ''): [string, string][] {
-  return fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).flatMap((e): [string, string][] => {
-    const child = rel ? `${rel}/${e.name}` : e.name;
-    return e.isDirectory() ? filesUnder(dir, child) : [[child, fs.readFileSync(path.join(dir, child), 'utf8')]];
-  });
-}
 
 test('the render on Node 22 is byte-identical to the committed dist/ (rendered on Node 24)', () => {
   const bin = execFileSync('bash', [path.join(REPO_ROOT, 'scripts', 'node-lts.sh'), '22'], { encoding: 'utf8', timeout: 300_000 }).trim();
@@ -27,7 +22,7 @@ test('the render on Node 22 is byte-identical to the committed dist/ (rendered o
     const r = spawnSync(node22, ['-r', 'ts-node/register', path.join(REPO_ROOT, 'scripts', 'synth.ts'), '--out', out], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 300_000 });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(driftBetween(new Map(filesUnder(out)), path.join(REPO_ROOT, 'dist'))).toEqual([]);
+    expect(driftBetween(new Map(filesUnder(out).map((f) => [f, fs.readFileSync(path.join(out, f), 'utf8')])), path.join(REPO_ROOT, 'dist'))).toEqual([]);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

@@ -56,18 +56,26 @@ export function parseRenderedFiles(env: string, files: ReadonlyMap<string, strin
     .flatMap(([rel, text]) => parseObjects(env, rel, text));
 }
 
-/** Every `*.yaml` file under a folder, relative paths in sorted order (posix separators). */
-export function yamlFilesUnder(dir: string): string[] {
+/**
+ * Every file under a folder, relative with `/` separators, each directory's entries in name order (localeCompare,
+ * the order the loader has always read objects in); [] when the folder does not exist.
+ */
+export function filesUnder(dir: string): string[] {
   const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.yaml')) out.push(path.relative(dir, p).split(path.sep).join('/'));
+  const walk = (rel: string) => {
+    for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const child = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(child);
+      else out.push(child);
     }
   };
-  walk(dir);
+  if (fs.existsSync(dir)) walk('');
   return out;
+}
+
+/** Every `*.yaml` file under a folder (filesUnder's order). */
+export function yamlFilesUnder(dir: string): string[] {
+  return filesUnder(dir).filter((f) => f.endsWith('.yaml'));
 }
 
 /** Reads every object of one environment folder (dist/k8s/<env>), kustomization.yaml excluded. */

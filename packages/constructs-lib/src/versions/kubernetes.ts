@@ -46,3 +46,9 @@ export const DEFAULT_KUBERNETES_VERSION = '1.35';
 
 /** The date the support calendar above was last checked; tests assert the default is in standard support on it. */
 export const SUPPORT_CALENDAR_CHECKED = '2026-11-25';
+
+/** The minor of a `1.<minor>` Kubernetes version (`1.35` → 35), undefined for anything else. */
+export function kubernetesMinor(version: string): number | undefined {
+  const m = /^1\.(\d+)$/.exec(version);
+  return m ? Number(m[1]) : undefined;
+}

@@ -1,21 +1,11 @@
 /** Reading the rendered tree: file listings and single objects of `dist/k8s/<env>`. */
 import * as fs from 'fs';
-import * as path from 'path';
 import { parse } from 'yaml';
+import { filesUnder } from '@optibid/rendered';
 
 /** Every file under `dir`, relative, with `/`, sorted; [] when the directory does not exist. */
 export function listTree(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  const out: string[] = [];
-  const walk = (rel: string) => {
-    for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
-      const child = rel ? `${rel}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) walk(child);
-      else out.push(child);
-    }
-  };
-  walk('');
-  return out.sort();
+  return filesUnder(dir).sort();
 }
 
 /** A rendered object (one document per file), or undefined when the file is missing or not a mapping. */

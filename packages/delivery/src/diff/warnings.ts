@@ -4,6 +4,7 @@
  * Each rule is a small named function from a before/after pair to findings, so each can be tested
  * on its own and the list can grow without touching the others.
  */
+import { kubernetesMinor } from '@optibid/constructs-lib/data';
 import { ResourceImpact, type TemplateDiff } from '@aws-cdk/cloudformation-diff';
 import { deepEqual, diffValues, formatChange, formatValue, getIn, isPlainObject } from './field-diff';
 import { displayName, type K8sObject } from './k8s-objects';
@@ -382,9 +383,8 @@ export const STATEFUL_TYPES = new Set([
 
 /** Minor versions between two `1.x` Kubernetes versions (to - from); 0 when either is not of that form. */
 function compareMinor(to: string, from: string): number {
-  const minor = (v: string) => /^1\.(\d+)$/.exec(v)?.[1];
-  const [a, b] = [minor(to), minor(from)];
-  return a === undefined || b === undefined ? 0 : Number(a) - Number(b);
+  const [a, b] = [kubernetesMinor(to), kubernetesMinor(from)];
+  return a === undefined || b === undefined ? 0 : a - b;
 }
 
 export function cloudFormationWarnings(env: string, stack: string, diff: TemplateDiff): Warning[] {

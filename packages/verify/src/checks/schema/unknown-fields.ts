@@ -188,10 +188,6 @@ function isOpen(shape: Shape): boolean {
   return shape.kind === 'open' || (shape.kind === 'union' && shape.of.some((s) => isOpen(s())));
 }
 
-/** The closest known field within a third of the name's length (`replicass` → `replicas`), if any. */
-export function closestField(name: string, known: Iterable<string>): string | undefined {
-  return closestName(name, known);
-}
 
 function formatPath(keys: readonly (string | number)[]): string {
   let out = '';
@@ -222,7 +218,7 @@ function walk(value: unknown, shape: Shape, keys: (string | number)[], out: [str
       if (index) walk(v, index.index!(), [...keys, k], out);
       else {
         const known = objects.flatMap((o) => [...o.props.keys()]);
-        const hint = closestField(k, known);
+        const hint = closestName(k, known);
         const type = objects.map((o) => o.type).join(' | ');
         out.push([formatPath([...keys, k]), `unknown field '${k}': ${type} has no such field${hint ? ` (did you mean '${hint}'?)` : ''}`]);
       }
