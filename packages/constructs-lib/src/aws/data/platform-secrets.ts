@@ -27,6 +27,8 @@ export class PlatformSecrets extends Construct {
         removalPolicy: RemovalPolicy.RETAIN,
       });
       // What the value holds, for the contract check over dist/ (an ExternalSecret property must be one of these).
+      // A tag value may hold letters, digits, spaces and _ . : / = + - @, up to 256 characters (AWS tagging
+      // restrictions, Secrets Manager TagResource): JSON key names joined by spaces fit.
       Tags.of(out[key]).add(SECRET_KEYS_TAG, secretKeys(spec).join(' '));
     }
     this.secrets = out;
