@@ -440,24 +440,39 @@ test('(d) a fresh cluster archives its first WAL segment without a failed attemp
   expect(info[0].archive.length).toBeGreaterThan(0);
 });
 
-/** The rendered backup CronJob's script, run as its container runs it. */
-function runBackupJob(type: 'full' | 'diff'): string {
+/**
+ * The rendered backup CronJob's script, run as its container runs it, and retried as the Job controller retries a
+ * failed pod: up to the rendered backoffLimit, after 10 s, 20 s, ... (pkg/controller/job/job_controller.go,
+ * DefaultJobPodFailureBackOff 10s doubling). A failed attempt is kept as a figure with the tail of its output, so a
+ * backup that needs a retry is reported, not hidden.
+ */
+async function runBackupJob(type: 'full' | 'diff'): Promise<{ stdout: string; attempts: number }> {
   const cron = renderedObject(NS, 'CronJob', `postgres-backup-${type}`);
-  const c = cron.spec.jobTemplate.spec.template.spec.containers[0];
+  const job = cron.spec.jobTemplate.spec;
+  const c = job.template.spec.containers[0];
   const mount = c.volumeMounts.find((v: any) => v.name === 'tls').mountPath;
   const script = String(c.command[2]).split(`${mount}/`).join(`${clientTls}/`);
-  subs.add(`backup CronJob script: the client TLS mount ${mount} at ${clientTls}`);
-  const e = { ...env(c), PGBACKREST_CONFIG: backupConf, PGPASSWORD: TEST_PASSWORDS.BACKUP_PASSWORD, ...webIdentityEnv(cron.spec.jobTemplate.spec.template.spec.serviceAccountName) };
+  subs.add(`backup CronJob script: the client TLS mount ${mount} at ${clientTls}; a failed attempt is retried as the Job controller does (backoffLimit ${job.backoffLimit ?? 6})`);
+  const e = { ...env(c), PGBACKREST_CONFIG: backupConf, PGPASSWORD: TEST_PASSWORDS.BACKUP_PASSWORD, ...webIdentityEnv(job.template.spec.serviceAccountName) };
   const [file, argv] = serverArgv(c.command[0], [c.command[1], script], { user: 'postgres', env: e });
-  const r = spawnSync(file, argv, { encoding: 'utf8', timeout: 900_000 });
-  if (r.status !== 0) throw new Error(`backup job (${type}) exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
-  return r.stdout;
+  const attempts = 1 + Number(job.backoffLimit ?? 6);
+  const failures: string[] = [];
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    const r = spawnSync(file, argv, { encoding: 'utf8', timeout: 900_000 });
+    if (r.status === 0) return { stdout: r.stdout, attempts: attempt };
+    const output = `${r.stdout}\n${r.stderr}`.trim().split('\n');
+    const failure = `backup job (${type}) attempt ${attempt} of ${attempts} exited ${r.status ?? r.signal}; its last lines:\n${output.slice(-15).map((l) => `      ${l}`).join('\n')}`;
+    failures.push(failure);
+    figures.push(failure);
+    if (attempt < attempts) await sleep(10_000 * 2 ** (attempt - 1));
+  }
+  throw new Error(failures.join('\n'));
 }
 
-test('a full backup through the TLS servers with the rendered CronJob script; objects are SSE-KMS with the rendered key', () => {
+test('a full backup through the TLS servers with the rendered CronJob script; objects are SSE-KMS with the rendered key', async () => {
   const t0 = Date.now();
-  runBackupJob('full');
-  figures.push(`full backup job: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const { attempts } = await runBackupJob('full');
+  figures.push(`full backup job: ${((Date.now() - t0) / 1000).toFixed(1)} s, ${attempts} attempt(s)`);
   const info = JSON.parse(pgbackrest(leader().conf, ['info', '--output=json'], webIdentityEnv(podSpec.serviceAccountName)));
   expect(info[0].backup.map((b: any) => b.type)).toContain('full');
   expect(psqlAt(leader(), "SELECT count(*) FROM monitoring.backup_runs WHERE backup_type = 'full'", 'optibid')).toBe('1');
@@ -517,7 +532,8 @@ test('(c) certificate rotation with a new CA and new keys: the processes serve t
   await waitFor('the pgBackRest TLS server to serve the rotated certificate', async () => (await tlsServedFingerprint(m.ip, TLS_PORT, client)) === wantTls, 240_000, 1000);
   const tlsS = (Date.now() - t0) / 1000;
   figures.push(`(c) rotation: PostgreSQL served the new certificate after ${pgS.toFixed(1)} s, the pgBackRest TLS server after ${tlsS.toFixed(1)} s`);
-  runBackupJob('diff');
+  const diff = await runBackupJob('diff');
+  figures.push(`(c) differential backup job after the rotation: ${diff.attempts} attempt(s)`);
   const conn = `host=${RW_HOST} port=${PG_PORT} dbname=optibid user=${'optibid_app'} sslmode=verify-full sslrootcert=${path.join(clientTls, 'ca.crt')}`;
   const r = runServerStatus('psql', [conn, '-X', '-A', '-t', '-c', 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()'], { user: 'postgres', env: { PGPASSWORD: TEST_PASSWORDS.APP_PASSWORD } });
   expect(`${r.stdout}${r.stderr}`.trim()).toBe('t');
@@ -557,8 +573,11 @@ test('(e) point-in-time restore with the rendered restore job returns exactly th
   const expected = psqlAt(m, 'SELECT count(*) FROM app.lifecycle', 'optibid');
   await sleep(1100);
   psqlAt(m, "INSERT INTO app.lifecycle (pad) SELECT 'after' FROM generate_series(1, 500)", 'optibid');
-  psqlAt(m, 'SELECT pg_switch_wal()');
-  await waitFor('the segment with the target archived', () => Number(psqlAt(m, 'SELECT archived_count FROM pg_stat_archiver')) > 0 && psqlAt(m, 'SELECT last_archived_wal >= pg_walfile_name(pg_current_wal_lsn() - 1) FROM pg_stat_archiver') === 't', 120_000, 1000);
+  // The segment just completed, named at the switch: pg_walfile_name of a segment boundary is the preceding file
+  // (PostgreSQL docs, "Backup Control Functions"). Reading pg_current_wal_lsn() later instead races the next WAL
+  // record (the bgwriter's running-xacts snapshot every 15 s), which lands in a segment no one switches out.
+  const switched = psqlAt(m, 'SELECT pg_walfile_name(pg_switch_wal())');
+  await waitFor(`the segment with the target (${switched}) archived`, () => psqlAt(m, `SELECT coalesce(last_archived_wal >= '${switched}', false) FROM pg_stat_archiver`) === 't', 120_000, 1000);
 
   const cron = renderedObject(NS, 'CronJob', 'postgres-pitr-restore');
   const c = cron.spec.jobTemplate.spec.template.spec.containers[0];
