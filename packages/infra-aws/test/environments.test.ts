@@ -1,7 +1,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { loadEnvironments } from '@optibid/constructs-lib';
 import { buildAwsApp } from '../src/app';
-import { buildEnvironment, resourcesOf } from './support';
+import { buildEnvironment, resourcesOf, testOutdir } from './support';
 
 describe('dev is small and cheap', () => {
   const dev = buildEnvironment('dev');
@@ -22,7 +22,7 @@ describe('dev is small and cheap', () => {
 
 describe('every environment', () => {
   const configs = loadEnvironments();
-  const { environments } = buildAwsApp(configs, { cloudFormationValidation: false, disableAssetStaging: true });
+  const { environments } = buildAwsApp(configs, { outdir: testOutdir(), cloudFormationValidation: false, disableAssetStaging: true });
 
   test.each(configs.map((c) => c.name))('%s: stack names, account and region come from the config', (name) => {
     const cfg = configs.find((c) => c.name === name)!;
