@@ -1,7 +1,8 @@
 import { ConfigValidationError, validateEnvironmentConfig } from '../src/config/validate';
-import { maxConnections, poolerRollout } from '../src/config/database-schema';
+import { poolerRollout } from '../src/config/database-schema';
 import { production, dev } from '../src/environments';
-import { postgresMemoryParameters } from '../src/sizing/postgres-parameters';
+import { databaseConnectionBudget, maxConnections, postgresMemoryParameters } from '../src/sizing/postgres-parameters';
+import { memoryBytes } from '../src/util/quantity';
 
 const prod = (change: (c: any) => void) => {
   const c = structuredClone(production) as any;
@@ -80,5 +81,21 @@ describe('PostgreSQL memory parameters (one rule from the memory limit)', () => 
   ])('%s -> shared_buffers %s, effective_cache_size %s, maintenance_work_mem %s, work_mem %s', (mem, sb, ecs, mwm, wm) => {
     const db = { ...validateEnvironmentConfig(production).database, resources: { requests: { cpu: '1', memory: mem }, limits: { memory: mem } } };
     expect(postgresMemoryParameters(db)).toMatchObject({ shared_buffers: sb, effective_cache_size: ecs, maintenance_work_mem: mwm, work_mem: wm, max_connections: 220 });
+  });
+});
+
+describe('the connection budget is the largest pooling cap whose worst case fits the memory limit', () => {
+  // Worst case as the rendered parameters allow it: shared_buffers plus 3 work_mem-sized operations per connection.
+  const worstCase = (db: Parameters<typeof postgresMemoryParameters>[0]) => {
+    const p = postgresMemoryParameters(db);
+    const mb = (v: string) => Number(v.replace(/MB$/, '')) * 1024 ** 2;
+    return mb(p.shared_buffers) + p.max_connections * 3 * mb(p.work_mem);
+  };
+  test.each(['1Gi', '2Gi', '8Gi', '16Gi', '64Gi'])('%s', (mem) => {
+    const base = { ...validateEnvironmentConfig(production).database, resources: { requests: { cpu: '1', memory: mem }, limits: { memory: mem } } };
+    const limit = memoryBytes(mem);
+    const budget = databaseConnectionBudget(base, limit);
+    expect(worstCase({ ...base, poolingCap: budget })).toBeLessThanOrEqual(limit);
+    expect(worstCase({ ...base, poolingCap: budget + 1 })).toBeGreaterThan(limit);
   });
 });

@@ -2,6 +2,7 @@ import { cronScheduleProblem } from './cron';
 import { z } from 'zod';
 import { resourcesSchema } from './app-schema';
 import { isMemoryQuantity, memoryBytes } from '../util/quantity';
+import { databaseConnectionBudget, reservedConnectionCount, SORTS_PER_CONNECTION, WORK_MEM_FLOOR_BYTES } from '../sizing/postgres-parameters';
 
 const memoryBytesOf = (q: string) => (isMemoryQuantity(q) ? memoryBytes(q) : undefined);
 
@@ -81,28 +82,7 @@ export const databaseSchema = z
   .strict();
 export type DatabaseConfig = z.output<typeof databaseSchema>;
 
-/** max_connections = the pooling cap plus every reserved connection (derived, never typed). */
-export function maxConnections(db: Pick<DatabaseConfig, 'poolingCap' | 'reservedConnections'>): number {
-  const r = db.reservedConnections;
-  return db.poolingCap + r.superuser + r.replication + r.patroni + r.exporters + r.backups;
-}
-
 type Issue = (path: (string | number)[], message: string) => void;
-
-/** work_mem is never set below this (sizing/postgres-parameters.ts), and each connection may run 3 sorts of it. */
-export const WORK_MEM_FLOOR_BYTES = 4 * 1024 ** 2;
-export const SORTS_PER_CONNECTION = 3;
-
-/**
- * The application connections the database's memory holds: with shared_buffers at 25 % of the memory limit, every
- * connection (application and reserved) may use SORTS_PER_CONNECTION x work_mem, and work_mem is at least
- * WORK_MEM_FLOOR_BYTES; beyond this many the worst case no longer fits the limit (the OOM killer ends it).
- */
-export function databaseConnectionBudget(db: Pick<DatabaseConfig, 'resources' | 'reservedConnections'>, limitBytes: number): number {
-  const r = db.reservedConnections;
-  const reserved = r.superuser + r.replication + r.patroni + r.exporters + r.backups;
-  return Math.floor((limitBytes * 0.75) / (SORTS_PER_CONNECTION * WORK_MEM_FLOOR_BYTES)) - reserved;
-}
 
 /**
  * The PgBouncer Deployment's rolling update (rendered by k8s/postgres/pgbouncer.ts): `maxSurge` from the config,
@@ -133,7 +113,7 @@ export function checkDatabaseRules(db: DatabaseConfig, tier: string, issue: Issu
     if (db.poolingCap > budget && !db.poolingCapOverBudgetReason) {
       issue(
         ['database', 'poolingCap'],
-        `${db.poolingCap} is above the connection budget of ${budget} that a ${db.resources.limits.memory} memory limit holds (75 % after shared_buffers / (${SORTS_PER_CONNECTION} sorts x work_mem floor 4MB), less the ${maxConnections(db) - db.poolingCap} reserved): lower it, raise the memory, or say why in database.poolingCapOverBudgetReason`,
+        `${db.poolingCap} is above the connection budget of ${budget} that a ${db.resources.limits.memory} memory limit holds (75 % after shared_buffers / (${SORTS_PER_CONNECTION} sorts x work_mem floor ${WORK_MEM_FLOOR_BYTES / 1024 ** 2}MB), less the ${reservedConnectionCount(db.reservedConnections)} reserved): lower it, raise the memory, or say why in database.poolingCapOverBudgetReason`,
       );
     }
     if (db.poolingCap <= budget && db.poolingCapOverBudgetReason) issue(['database', 'poolingCapOverBudgetReason'], `is set, but the pooling cap ${db.poolingCap} fits the connection budget of ${budget}: remove it`);

@@ -1,5 +1,5 @@
 import type { EnvironmentConfig } from '../../config/schema';
-import { maxConnections } from '../../config/database-schema';
+import { maxConnections } from '../../sizing/postgres-parameters';
 import type { PlatformNames } from '../../naming/naming';
 import {
   DATABASE_ROLES,
