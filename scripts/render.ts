@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ConfigValidationError, ENVIRONMENT_INPUTS, kubernetesMinor, EnvironmentConfig, EnvironmentConfigInput, loadEnvironments, renderArgoCd } from '@optibid/constructs-lib';
 import { COMPOSE_ENVIRONMENT, renderCompose } from '@optibid/constructs-lib/compose';
-import { cloudFormationDir, DIST_DIRS, filesUnder, KUSTOMIZATION_FILE, renderedEnvironment, TEMPLATE_SUFFIX, type RenderedEnvironment } from '@optibid/rendered';
+import { DIST_DIRS, filesUnder, KUSTOMIZATION_FILE, loadRenderedTemplates, renderedEnvironment, TEMPLATE_SUFFIX, type RenderedEnvironment } from '@optibid/rendered';
 import { buildReports } from '@optibid/verify';
 import { assertCleanAssembly, buildAwsApp } from '@optibid/infra-aws';
 import { renderEnvironmentManifests } from '@optibid/k8s-manifests';
@@ -99,14 +99,9 @@ export interface RenderOptions {
 
 /** The literal `Version` of the AWS::EKS::Cluster in a committed environment's templates, if any. */
 export function committedControlPlaneVersion(dist: string, env: string): { version: string; file: string } | undefined {
-  const dir = cloudFormationDir(dist, env);
-  if (!fs.existsSync(dir)) return undefined;
-  for (const f of fs.readdirSync(dir).filter((x) => x.endsWith(TEMPLATE_SUFFIX)).sort()) {
-    const text = fs.readFileSync(path.join(dir, f), 'utf8');
-    if (!text.includes('"AWS::EKS::Cluster"')) continue;
-    const template = JSON.parse(text) as { Resources?: Record<string, { Type?: string; Properties?: { Version?: unknown } }> };
+  for (const { template, file } of loadRenderedTemplates(dist, env).values()) {
     for (const r of Object.values(template.Resources ?? {})) {
-      if (r.Type === 'AWS::EKS::Cluster' && typeof r.Properties?.Version === 'string') return { version: r.Properties.Version, file: path.join(dir, f) };
+      if (r.Type === 'AWS::EKS::Cluster' && typeof r.Properties?.Version === 'string') return { version: r.Properties.Version, file };
     }
   }
   return undefined;

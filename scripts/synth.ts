@@ -51,10 +51,12 @@ try {
 let render: typeof import('./render');
 let k8sLib: typeof import('@optibid/constructs-lib/k8s');
 let lib: typeof import('@optibid/constructs-lib');
+let renderedLib: typeof import('@optibid/rendered');
 try {
   render = require('./render') as typeof import('./render');
   lib = require('@optibid/constructs-lib') as typeof import('@optibid/constructs-lib');
   k8sLib = require('@optibid/constructs-lib/k8s') as typeof import('@optibid/constructs-lib/k8s');
+  renderedLib = require('@optibid/rendered') as typeof import('@optibid/rendered');
 } catch (err) {
   const formatted = formatSourceError(err);
   if (!formatted) throw err;
@@ -64,6 +66,7 @@ try {
 const { formatSummary, renderAll, RenderTargetError, REPO_ROOT } = render;
 const { ConfigValidationError } = lib;
 const { PromqlError } = k8sLib;
+const { RenderedReadError } = renderedLib;
 
 const target = out !== undefined ? path.resolve(out) : path.join(REPO_ROOT, 'dist');
 const t0 = process.hrtime.bigint();
@@ -80,6 +83,9 @@ try {
   } else if (err instanceof RenderTargetError || err instanceof PromqlError) {
     // A named rule was broken: the message says which and where, a stack trace would not help.
     console.error(`synth: ${err.message}`);
+  } else if (err instanceof RenderedReadError) {
+    // The committed render is read for the control-plane downgrade check: a file there that does not parse is named.
+    console.error(`synth: the committed render cannot be read: ${err.message} (restore it with git checkout -- dist/)\nNothing was written.`);
   } else {
     console.error(err instanceof Error ? (err.stack ?? err.message) : err);
     console.error('Render failed; dist/ is unchanged.');

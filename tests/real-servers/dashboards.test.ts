@@ -1,4 +1,4 @@
-import { k8sDir } from '@optibid/rendered';
+import { k8sDir, objectPath } from '@optibid/rendered';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -16,9 +16,9 @@ import { DIST, ENV, REPO, Substitutions } from './support';
  */
 const PROMTOOL = 'promtool';
 const MONITORING_NS = 'monitoring';
-const RENDERED_DIR = path.join(k8sDir(DIST, ENV), MONITORING_NS);
-const DASHBOARDS_FILE = path.join(RENDERED_DIR, 'configmap-grafana-dashboards.yaml');
-const RULES_FILE = path.join(RENDERED_DIR, 'configmap-prometheus-rules.yaml');
+const configMapFile = (name: string) => path.join(k8sDir(DIST, ENV), objectPath({ kind: 'ConfigMap', metadata: { name, namespace: MONITORING_NS } }));
+const DASHBOARDS_FILE = configMapFile('grafana-dashboards');
+const RULES_FILE = configMapFile('prometheus-rules');
 const EXPECTED_UIDS = ['platform-overview', 'api-red', 'postgresql', 'pgbouncer', 'redis', 'kubernetes-capacity'];
 const PROMETHEUS_DATASOURCE = { type: 'prometheus', uid: 'prometheus' };
 

@@ -4,7 +4,7 @@
  * that breaks its threshold (the alert fires with exactly the expected labels and annotations) and one that does not
  * (the alert stays silent). The test files are generated here from ALERT_CASES.
  */
-import { k8sDir } from '@optibid/rendered';
+import { k8sDir, objectPath } from '@optibid/rendered';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -15,7 +15,7 @@ import { DIST, ENV, REPO } from './support';
 export const PROMTOOL = 'promtool';
 export const RULES_CONFIGMAP = { namespace: 'monitoring', name: 'prometheus-rules' } as const;
 /** Where the rendered ConfigMap lives (production's figures unless REAL_SERVER_ENV says otherwise). */
-export const RULES_CONFIGMAP_FILE = path.join(k8sDir(DIST, ENV), RULES_CONFIGMAP.namespace, `configmap-${RULES_CONFIGMAP.name}.yaml`);
+export const RULES_CONFIGMAP_FILE = path.join(k8sDir(DIST, ENV), objectPath({ kind: 'ConfigMap', metadata: RULES_CONFIGMAP }));
 
 /** `data` of the rendered rules ConfigMap: `<group>.rules.yaml` -> rule file text. Fails clearly when not rendered. */
 export function renderedRuleFiles(file = RULES_CONFIGMAP_FILE): Record<string, string> {

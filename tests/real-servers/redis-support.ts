@@ -6,7 +6,7 @@
  * shell blocks run exactly as written, and a small RESP2 client with cluster routing (CLUSTER SLOTS, MOVED/ASK)
  * written here (no client library is a dependency).
  */
-import { k8sDir } from '@optibid/rendered';
+import { k8sDir, objectPath } from '@optibid/rendered';
 import { execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
@@ -512,7 +512,7 @@ export function renderedBootstrapJob(): RenderedContainer & { name: string; file
   const job = renderedObjectByLabel(dataNamespace(), 'Job', 'redis-bootstrap');
   const pod = job.spec.template.spec;
   const c = container(pod, pod.containers[0]);
-  return { ...c, name: job.metadata.name, file: path.join(k8sDir(DIST, ENV), dataNamespace(), `job-${job.metadata.name}.yaml`), configMap: c.volumes[c.mounts['/etc/redis']]?.configMap?.name };
+  return { ...c, name: job.metadata.name, file: path.join(k8sDir(DIST, ENV), objectPath(job)), configMap: c.volumes[c.mounts['/etc/redis']]?.configMap?.name };
 }
 
 /** The backup CronJob: the snapshot init container and the upload container. */

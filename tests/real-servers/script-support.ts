@@ -4,8 +4,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { containerCommandScript, loadRenderedEnvironment, type KubeObject } from '@optibid/rendered';
-import { dataNamespace, DIST, ENV } from './support';
+import { containerCommandScript, type KubeObject } from '@optibid/rendered';
+import { dataNamespace, ENV, renderedEnvironmentOf } from './support';
 
 /** The rendered PostgreSQL pod of an environment (the StatefulSet of the data namespace), read from dist/. */
 export interface RenderedDataTier {
@@ -18,7 +18,7 @@ export interface RenderedDataTier {
 
 export function renderedDataTier(env = ENV, statefulSet = 'postgres'): RenderedDataTier {
   const ns = dataNamespace(env);
-  const objects = loadRenderedEnvironment(DIST, env).objects.map((o) => o.obj).filter((o) => o.metadata.namespace === ns);
+  const objects = renderedEnvironmentOf(env).objects.map((o) => structuredClone(o.obj)).filter((o) => o.metadata.namespace === ns);
   const find = (kind: string, name: string) => {
     const o = objects.find((x) => x.kind === kind && x.metadata.name === name);
     if (!o) throw new Error(`no ${kind} ${ns}/${name} rendered for ${env}`);

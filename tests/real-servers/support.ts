@@ -9,7 +9,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
-import { k8sDir, objectPath, parseObjects } from '@optibid/rendered';
+import { loadRenderedEnvironment, type KubeObject, type RenderedEnvironment } from '@optibid/rendered';
 
 import { PG_BIN, PG_MAJOR, REPO, runServer, serverFile, serverUid, spawnServer } from './runtime';
 
@@ -30,28 +30,39 @@ export class Substitutions {
   }
 }
 
-/** `data` of a rendered ConfigMap: dist/k8s/<env>/<namespace>/configmap-<name>.yaml. */
-export function renderedConfigMap(namespace: string, name: string, env = ENV): Record<string, string> {
-  const file = path.join(k8sDir(DIST, env), objectPath({ kind: 'ConfigMap', metadata: { name, namespace } }));
-  const obj = parse(fs.readFileSync(file, 'utf8'));
-  if (obj.kind !== 'ConfigMap') throw new Error(`${file} is not a ConfigMap`);
-  return obj.data;
+const loaded = new Map<string, RenderedEnvironment>();
+
+/** One environment of the render the tests read, loaded once per test file (the one reader: @optibid/rendered). */
+export function renderedEnvironmentOf(env = ENV): RenderedEnvironment {
+  let r = loaded.get(env);
+  if (!r) loaded.set(env, (r = loadRenderedEnvironment(DIST, env)));
+  return r;
+}
+
+/** Rendered objects of one namespace and kind, each a fresh copy a test may change. */
+function renderedObjects(namespace: string, kind: string, env: string, match: (o: KubeObject) => boolean): any[] {
+  return renderedEnvironmentOf(env)
+    .objects.map((o) => o.obj)
+    .filter((o) => o.kind === kind && o.metadata?.namespace === namespace && match(o))
+    .map((o) => structuredClone(o));
 }
 
 /** Any rendered object. */
 export function renderedObject(namespace: string, kind: string, name: string, env = ENV): any {
-  return parse(fs.readFileSync(path.join(k8sDir(DIST, env), objectPath({ kind, metadata: { name, namespace } })), 'utf8'));
+  const [found] = renderedObjects(namespace, kind, env, (o) => o.metadata?.name === name);
+  if (!found) throw new Error(`no ${kind} ${namespace}/${name} in the ${env} render under ${DIST}`);
+  return found;
+}
+
+/** `data` of a rendered ConfigMap. */
+export function renderedConfigMap(namespace: string, name: string, env = ENV): Record<string, string> {
+  return renderedObject(namespace, 'ConfigMap', name, env).data;
 }
 
 /** The one rendered object of a kind whose `app.kubernetes.io/name` label is `name` (for objects with hashed names). */
 export function renderedObjectByLabel(namespace: string, kind: string, name: string, env = ENV): any {
-  const dir = path.join(k8sDir(DIST, env), namespace);
-  const found = fs
-    .readdirSync(dir)
-    .filter((f) => f.startsWith(`${kind.toLowerCase()}-`))
-    .flatMap((f) => parseObjects(env, `${namespace}/${f}`, fs.readFileSync(path.join(dir, f), 'utf8')).map((o) => o.obj as any))
-    .filter((o) => o.kind === kind && o.metadata?.labels?.['app.kubernetes.io/name'] === name);
-  if (found.length !== 1) throw new Error(`${found.length} rendered ${kind} objects labelled app.kubernetes.io/name=${name} in ${dir}`);
+  const found = renderedObjects(namespace, kind, env, (o) => o.metadata?.labels?.['app.kubernetes.io/name'] === name);
+  if (found.length !== 1) throw new Error(`${found.length} rendered ${kind} objects in ${namespace} labelled app.kubernetes.io/name=${name} (${env} render under ${DIST})`);
   return found[0];
 }
 
@@ -128,9 +139,8 @@ export function renderedPatroni(env = ENV): any {
 }
 
 export function dataNamespace(env = ENV): string {
-  const dir = k8sDir(DIST, env);
-  const ns = fs.readdirSync(dir).find((d) => d.endsWith('-data'));
-  if (!ns) throw new Error(`no data namespace rendered under ${dir}`);
+  const ns = [...new Set(renderedEnvironmentOf(env).objects.map((o) => o.obj.metadata?.namespace))].find((n) => n?.endsWith('-data'));
+  if (!ns) throw new Error(`no data namespace in the ${env} render under ${DIST}`);
   return ns;
 }
 

@@ -102,18 +102,43 @@ export function renderedEnvironment(name: string, k8sFiles: ReadonlyMap<string, 
   return { name, objects: parseRenderedFiles(name, k8sFiles), templates, k8sFiles };
 }
 
+/** The template texts of one environment folder (dist/cloudformation/<env>), by stack name, in name order. */
+function templateTextsUnder(cDir: string): Map<string, string> {
+  return new Map(
+    fs
+      .readdirSync(cDir)
+      .filter((f) => f.endsWith(TEMPLATE_SUFFIX))
+      .sort()
+      .map((f) => [f.slice(0, -TEMPLATE_SUFFIX.length), fs.readFileSync(path.join(cDir, f), 'utf8')] as const),
+  );
+}
+
+/**
+ * One environment's CloudFormation templates only (no YAML parsed), by stack name, with each file's path;
+ * an empty map when the environment was never rendered.
+ */
+export function loadRenderedTemplates(dist: string, env: string): Map<string, { template: CfnTemplate; file: string }> {
+  const cDir = cloudFormationDir(dist, env);
+  const out = new Map<string, { template: CfnTemplate; file: string }>();
+  if (!fs.existsSync(cDir)) return out;
+  for (const [stack, text] of templateTextsUnder(cDir)) {
+    const file = path.join(cDir, `${stack}${TEMPLATE_SUFFIX}`);
+    try {
+      out.set(stack, { template: JSON.parse(text), file });
+    } catch (err) {
+      throw new RenderedReadError(file, (err as Error).message);
+    }
+  }
+  return out;
+}
+
 /** Loads one environment from a dist-like root (`<root>/k8s/<env>`, `<root>/cloudformation/<env>`). */
 export function loadRenderedEnvironment(dist: string, env: string): RenderedEnvironment {
   const kDir = k8sDir(dist, env);
   const cDir = cloudFormationDir(dist, env);
   if (!fs.existsSync(kDir) || !fs.existsSync(cDir)) throw new Error(`${dist} has no rendered environment "${env}" (expected k8s/${env} and cloudformation/${env}): run npm run synth`);
   const k8sFiles = new Map(yamlFilesUnder(kDir).map((rel) => [rel, fs.readFileSync(path.join(kDir, rel), 'utf8')] as const));
-  const templates = new Map(
-    fs
-      .readdirSync(cDir)
-      .filter((f) => f.endsWith(TEMPLATE_SUFFIX))
-      .map((f) => [f.slice(0, -TEMPLATE_SUFFIX.length), fs.readFileSync(path.join(cDir, f), 'utf8')] as const),
-  );
+  const templates = templateTextsUnder(cDir);
   try {
     return renderedEnvironment(env, k8sFiles, templates);
   } catch (err) {

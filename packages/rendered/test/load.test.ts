@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { CLUSTER_SCOPED_DIR, KUSTOMIZATION_FILE, objectPath, parseObjectPath } from '../src/layout';
-import { loadK8sDir, loadRenderedEnvironment, parseRenderedFiles, RenderedReadError, renderedEnvironmentNames } from '../src/load';
+import { loadK8sDir, loadRenderedEnvironment, loadRenderedTemplates, parseRenderedFiles, RenderedReadError, renderedEnvironmentNames } from '../src/load';
 import { objectId } from '../src/objects';
 
 const files = new Map<string, string>([
@@ -49,6 +49,23 @@ describe('the loader', () => {
     expect(Object.keys(env.templates)).toEqual(['optibid-dev-network']);
     expect(env.objects).toHaveLength(2);
     expect(() => loadRenderedEnvironment(dist, 'qa')).toThrow(/no rendered environment "qa"/);
+  });
+
+  test('the templates alone: by stack name with their files; none for an environment never rendered; a broken one named', () => {
+    const templates = loadRenderedTemplates(dist, 'dev');
+    expect([...templates.keys()]).toEqual(['optibid-dev-network']);
+    expect(templates.get('optibid-dev-network')).toEqual({ template: loadRenderedEnvironment(dist, 'dev').templates['optibid-dev-network'], file: path.join(dist, 'cloudformation', 'dev', 'optibid-dev-network.template.json') });
+    expect(loadRenderedTemplates(dist, 'qa').size).toBe(0);
+    const brokenDist = fs.mkdtempSync(path.join(os.tmpdir(), 'rendered-load-broken-'));
+    try {
+      const file = path.join(brokenDist, 'cloudformation', 'dev', 'optibid-dev-cluster.template.json');
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, '{"Resources": {"Cluster": {"Type": "AWS::EKS::Cluster"');
+      expect(() => loadRenderedTemplates(brokenDist, 'dev')).toThrow(RenderedReadError);
+      expect(() => loadRenderedTemplates(brokenDist, 'dev')).toThrow(new RegExp(`^${file.replace(/[.]/g, '\\.')}: `));
+    } finally {
+      fs.rmSync(brokenDist, { recursive: true, force: true });
+    }
   });
 
   test('an unreadable file is named, with the parser message', () => {
